@@ -1,0 +1,10 @@
+// The whole portable API of tcptable. Standard headers only.
+#pragma once
+
+#include <tcptable/error.hpp>
+#include <tcptable/ip_address.hpp>
+#include <tcptable/snapshot.hpp>
+#include <tcptable/tcp_row.hpp>
+#include <tcptable/tcp_state.hpp>
+#include <tcptable/tcp_table.hpp>
+#include <tcptable/version.hpp>

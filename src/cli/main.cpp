@@ -1,0 +1,121 @@
+// tcptable: prints the machine's TCP connection table.
+#include "output.hpp"
+
+#include <tcptable/tcptable.hpp>
+
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <exception>
+#include <string>
+#include <vector>
+
+namespace {
+
+// Exit codes: 0 success, 1 runtime error, 2 usage error.
+constexpr int exit_runtime_error = 1;
+constexpr int exit_usage_error = 2;
+
+tcptable::state_set parse_states(const std::vector<std::string>& names) {
+    tcptable::state_set set;
+    for (const auto& n : names) {
+        auto s = tcptable::parse_tcp_state(n);
+        if (!s) throw CLI::ValidationError("--state", "unknown TCP state '" + n + "'");
+        set.insert(*s);
+    }
+    return set;
+}
+
+int run(int argc, char** argv) {
+    CLI::App app{"Prints the TCP connection table, sorted by local address, local port, remote "
+                 "address, remote port (as GetTcpTable with Order = TRUE)."};
+    app.set_version_flag("--version", std::string("tcptable ") + tcptable::version_string);
+
+    bool only4 = false, only6 = false, listening = false, unsorted = false, json = false;
+    bool pids = false;
+    std::vector<std::string> states;
+    std::string backend = "auto";
+    std::string proc_root = "/proc";
+    app.add_flag("-4,--ipv4", only4, "IPv4 rows only");
+    app.add_flag("-6,--ipv6", only6, "IPv6 rows only");
+    app.add_option("--state", states, "Only these states (comma-separated, e.g. LISTEN,ESTABLISHED)")
+        ->delimiter(',');
+    app.add_flag("-l,--listening", listening, "Listening sockets only (same as --state LISTEN)");
+    app.add_flag("--unsorted", unsorted, "Keep the backend's order instead of sorting");
+    app.add_option("--backend", backend, "Backend: auto, procfs, netlink")
+        ->check(CLI::IsMember({"auto", "procfs", "netlink", "iphlpapi"}));
+    app.add_option("--proc-root", proc_root, "Where proc is mounted, or a directory of captures")
+        ->capture_default_str();
+    app.add_flag("-p,--pid", pids, "Show the owning process id and name");
+    app.add_flag("--json", json, "Print a JSON array of row objects");
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForVersion& e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+        std::fprintf(stderr, "tcptable: %s (see --help)\n", e.what());
+        return exit_usage_error;
+    }
+
+    tcptable::snapshot_options opts;
+    if (only4 && only6) {
+        std::fprintf(stderr, "tcptable: -4 and -6 exclude each other (see --help)\n");
+        return exit_usage_error;
+    }
+    opts.family = only4   ? tcptable::address_family::ipv4
+                  : only6 ? tcptable::address_family::ipv6
+                          : tcptable::address_family::both;
+    try {
+        if (!states.empty()) opts.states = parse_states(states);
+    } catch (const CLI::ValidationError& e) {
+        std::fprintf(stderr, "tcptable: %s (see --help)\n", e.what());
+        return exit_usage_error;
+    }
+    if (listening) opts.states = tcptable::state_set::listening();
+    opts.sorted = !unsorted;
+    opts.backend = backend == "procfs"     ? tcptable::backend_kind::procfs
+                   : backend == "netlink"  ? tcptable::backend_kind::netlink
+                   : backend == "iphlpapi" ? tcptable::backend_kind::iphlpapi
+                                           : tcptable::backend_kind::automatic;
+    opts.proc_root = proc_root;
+    opts.owner_pids = pids;
+
+    std::error_code ec;
+    tcptable::error_info info;
+    tcptable::tcp_table table = tcptable::snapshot(opts, ec, &info);
+    if (ec) {
+        std::string where = info.to_string();
+        std::fprintf(stderr, "tcptable: %s%s%s\n", ec.message().c_str(), where.empty() ? "" : ": ",
+                     where.c_str());
+        return exit_runtime_error;
+    }
+
+    tcptable::cli::print_options popts;
+    popts.show_pid = pids;
+    if (json)
+        tcptable::cli::print_json(stdout, table, popts);
+    else
+        tcptable::cli::print_text(stdout, table, popts);
+    if (std::fflush(stdout) != 0) {
+        std::perror("tcptable: writing output");
+        return exit_runtime_error;
+    }
+    if (pids && table.unmapped_owner_rows != 0)
+        std::fprintf(stderr, "tcptable: %zu rows have no owner found (%zu processes unreadable)\n",
+                     table.unmapped_owner_rows, table.unreadable_processes);
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    try {
+        return run(argc, argv);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "tcptable: %s\n", e.what());
+        return exit_runtime_error;
+    }
+}

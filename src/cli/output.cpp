@@ -1,0 +1,119 @@
+#include "output.hpp"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+#include <unordered_map>
+
+namespace tcptable::cli {
+namespace {
+
+// "127.0.0.1:80", "[::1]:80"; a port of 0 on an unspecified remote address prints as "*".
+void format_endpoint(fmt::memory_buffer& buf, const ip_address& a, std::uint16_t port,
+                     bool star_zero_port) {
+    char text[ip_address::max_text_length];
+    char* end = a.to_chars(text, text + sizeof text);
+    std::string_view addr(text, std::size_t(end - text));
+    std::size_t start = buf.size();
+    if (a.is_v6()) {
+        buf.push_back('[');
+        buf.append(addr);
+        buf.push_back(']');
+    } else {
+        buf.append(addr);
+    }
+    buf.push_back(':');
+    if (star_zero_port && port == 0 && a.is_unspecified())
+        buf.push_back('*');
+    else
+        fmt::format_to(std::back_inserter(buf), "{}", port);
+    // Pad to a column; long IPv6 endpoints push the next column right, as ss does.
+    constexpr std::size_t width = 23;
+    std::size_t len = buf.size() - start;
+    for (std::size_t i = len; i < width; ++i) buf.push_back(' ');
+    buf.push_back(' ');
+}
+
+void flush(std::FILE* out, fmt::memory_buffer& buf) {
+    std::fwrite(buf.data(), 1, buf.size(), out);
+    buf.clear();
+}
+
+class name_cache {
+public:
+    const std::string& get(std::uint32_t pid) {
+        auto [it, inserted] = names_.try_emplace(pid);
+        if (inserted) it->second = process_name(pid);
+        return it->second;
+    }
+
+private:
+    std::unordered_map<std::uint32_t, std::string> names_;
+};
+
+}  // namespace
+
+std::string process_name(std::uint32_t pid) {
+    if (pid == 0) return {};
+    std::ifstream in("/proc/" + std::to_string(pid) + "/comm");
+    std::string name;
+    std::getline(in, name);
+    return name;
+}
+
+void print_text(std::FILE* out, const tcp_table& table, const print_options& opts) {
+    fmt::memory_buffer buf;
+    if (opts.header) {
+        fmt::format_to(std::back_inserter(buf), "{:<5} {:<23} {:<23} {:<12}{}\n", "Proto",
+                       "Local Address", "Foreign Address", "State",
+                       opts.show_pid ? " PID/Program name" : "");
+    }
+    name_cache names;
+    for (const tcp_row& r : table) {
+        buf.append(std::string_view(r.family() == ip_family::ipv4 ? "tcp   " : "tcp6  "));
+        format_endpoint(buf, r.local_address, r.local_port, false);
+        format_endpoint(buf, r.remote_address, r.remote_port, true);
+        std::string_view state = to_string(r.state);
+        buf.append(state);
+        if (opts.show_pid) {
+            for (std::size_t i = state.size(); i < 12; ++i) buf.push_back(' ');
+            if (r.pid != 0)
+                fmt::format_to(std::back_inserter(buf), " {}/{}", r.pid, names.get(r.pid));
+            else
+                buf.append(std::string_view(" -"));
+        }
+        buf.push_back('\n');
+        if (buf.size() > 64 * 1024) flush(out, buf);
+    }
+    flush(out, buf);
+}
+
+void print_json(std::FILE* out, const tcp_table& table, const print_options&) {
+    // One object per row, written row by row so a 100k-row table never exists twice in memory.
+    fmt::memory_buffer buf;
+    buf.push_back('[');
+    bool first = true;
+    for (const tcp_row& r : table) {
+        nlohmann::json j = {
+            {"family", r.family() == ip_family::ipv4 ? "ipv4" : "ipv6"},
+            {"local_address", r.local_address.to_string()},
+            {"local_port", r.local_port},
+            {"remote_address", r.remote_address.to_string()},
+            {"remote_port", r.remote_port},
+            {"state", to_string(r.state)},
+        };
+        if (r.pid != 0) j["pid"] = r.pid;
+        if (r.inode != 0) j["inode"] = r.inode;
+        if (r.uid != tcp_row::unknown_uid) j["uid"] = r.uid;
+        if (!first) buf.push_back(',');
+        first = false;
+        buf.append(std::string_view("\n  "));
+        buf.append(j.dump());
+        if (buf.size() > 64 * 1024) flush(out, buf);
+    }
+    buf.append(std::string_view(first ? "]\n" : "\n]\n"));
+    flush(out, buf);
+}
+
+}  // namespace tcptable::cli

@@ -1,0 +1,26 @@
+// How the CLI prints a table: text like netstat/ss, or JSON.
+#pragma once
+
+#include <tcptable/tcp_table.hpp>
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+namespace tcptable::cli {
+
+struct print_options {
+    bool show_pid = false;
+    bool header = true;
+};
+
+// Writes the table as aligned text; `names` holds one process name per row when pids are shown.
+void print_text(std::FILE* out, const tcp_table& table, const print_options& opts);
+
+// Writes the table as a JSON array of row objects (keys documented in the README).
+void print_json(std::FILE* out, const tcp_table& table, const print_options& opts);
+
+// The command name of a process (/proc/<pid>/comm), or "" when unknown.
+std::string process_name(std::uint32_t pid);
+
+}  // namespace tcptable::cli

@@ -1,0 +1,50 @@
+// Byte order at the backend edge. Every backend converts the OS's representation into
+// tcp_row (network-order address bytes, host-order ports) here, once, and nowhere else.
+#pragma once
+
+#include <tcptable/ip_address.hpp>
+
+#include <boost/endian/conversion.hpp>
+
+#include <cstdint>
+
+namespace tcptable::detail {
+
+// /proc/net/tcp prints each 32-bit address word with "%08X" of the word as it sits in memory:
+// the bytes are in network order, but the number is read in host order. Storing the parsed
+// number back in native order recovers the network-order bytes (net/ipv4/tcp_ipv4.c, get_tcp4_sock).
+inline void store_proc_address_word(std::uint32_t word, std::uint8_t* out) noexcept {
+    boost::endian::endian_store<std::uint32_t, 4, boost::endian::order::native>(out, word);
+}
+
+// The inverse, for writing /proc-format captures in tests and fuzz seeds.
+inline std::uint32_t load_proc_address_word(const std::uint8_t* in) noexcept {
+    return boost::endian::endian_load<std::uint32_t, 4, boost::endian::order::native>(in);
+}
+
+// A Windows MIB row keeps the port in network order in the low 16 bits of a DWORD; the high
+// 16 bits are undefined and must be masked (MIB_TCPROW documentation, dwLocalPort remarks).
+inline std::uint16_t port_from_mib_dword(std::uint32_t dword) noexcept {
+    return boost::endian::big_to_native(static_cast<std::uint16_t>(dword & 0xffffu));
+}
+inline std::uint32_t port_to_mib_dword(std::uint16_t host_port) noexcept {
+    return boost::endian::native_to_big(host_port);
+}
+
+// A MIB row's IPv4 address DWORD holds the network-order bytes in memory.
+inline ip_address address_from_mib_dword(std::uint32_t dword) noexcept {
+    std::array<std::uint8_t, 4> b;
+    boost::endian::endian_store<std::uint32_t, 4, boost::endian::order::native>(b.data(), dword);
+    return ip_address::v4(b);
+}
+inline std::uint32_t address_to_mib_dword(const ip_address& a) noexcept {
+    return boost::endian::endian_load<std::uint32_t, 4, boost::endian::order::native>(
+        a.bytes().data());
+}
+
+// Netlink inet_diag_sockid carries ports as __be16 (linux/inet_diag.h).
+inline std::uint16_t port_from_be16(std::uint16_t be) noexcept {
+    return boost::endian::big_to_native(be);
+}
+
+}  // namespace tcptable::detail

@@ -1,0 +1,104 @@
+#include "state_map.hpp"
+
+#include <array>
+#include <string_view>
+
+namespace tcptable {
+namespace {
+
+struct state_entry {
+    tcp_state mib;
+    std::string_view name;
+};
+
+// Indexed by MIB value; the names are the ones Microsoft's GetTcpTable example prints.
+constexpr std::array<state_entry, 13> mib_states{{
+    {tcp_state{0}, "UNKNOWN"},
+    {tcp_state::closed, "CLOSED"},
+    {tcp_state::listen, "LISTEN"},
+    {tcp_state::syn_sent, "SYN-SENT"},
+    {tcp_state::syn_received, "SYN-RECEIVED"},
+    {tcp_state::established, "ESTABLISHED"},
+    {tcp_state::fin_wait1, "FIN-WAIT-1"},
+    {tcp_state::fin_wait2, "FIN-WAIT-2"},
+    {tcp_state::close_wait, "CLOSE-WAIT"},
+    {tcp_state::closing, "CLOSING"},
+    {tcp_state::last_ack, "LAST-ACK"},
+    {tcp_state::time_wait, "TIME-WAIT"},
+    {tcp_state::delete_tcb, "DELETE-TCB"},
+}};
+
+// Indexed by Linux state (include/net/tcp_states.h).
+constexpr std::array<tcp_state, 14> linux_to_mib{{
+    tcp_state{0},             // 0: not a Linux state
+    tcp_state::established,   // TCP_ESTABLISHED
+    tcp_state::syn_sent,      // TCP_SYN_SENT
+    tcp_state::syn_received,  // TCP_SYN_RECV
+    tcp_state::fin_wait1,     // TCP_FIN_WAIT1
+    tcp_state::fin_wait2,     // TCP_FIN_WAIT2
+    tcp_state::time_wait,     // TCP_TIME_WAIT
+    tcp_state::closed,        // TCP_CLOSE
+    tcp_state::close_wait,    // TCP_CLOSE_WAIT
+    tcp_state::last_ack,      // TCP_LAST_ACK
+    tcp_state::listen,        // TCP_LISTEN
+    tcp_state::closing,       // TCP_CLOSING
+    tcp_state::syn_received,  // TCP_NEW_SYN_RECV
+    tcp_state::closed,        // TCP_BOUND_INACTIVE
+}};
+
+constexpr char upper(char c) noexcept { return c >= 'a' && c <= 'z' ? char(c - 'a' + 'A') : c; }
+
+// Compares ignoring case and treating '_' as '-'.
+constexpr bool same_name(std::string_view a, std::string_view b) noexcept {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        char x = upper(a[i]) == '_' ? '-' : upper(a[i]);
+        char y = upper(b[i]) == '_' ? '-' : upper(b[i]);
+        if (x != y) return false;
+    }
+    return true;
+}
+
+}  // namespace
+
+std::string_view to_string(tcp_state s) noexcept {
+    auto v = static_cast<unsigned>(s);
+    return v < mib_states.size() ? mib_states[v].name : mib_states[0].name;
+}
+
+std::optional<tcp_state> parse_tcp_state(std::string_view name) noexcept {
+    for (std::size_t i = 1; i < mib_states.size(); ++i)
+        if (same_name(name, mib_states[i].name)) return mib_states[i].mib;
+    // Spellings of ss, netstat and the Linux headers.
+    struct alias {
+        std::string_view name;
+        tcp_state state;
+    };
+    constexpr alias aliases[] = {
+        {"LISTENING", tcp_state::listen},   {"ESTAB", tcp_state::established},
+        {"SYN-RECV", tcp_state::syn_received}, {"SYN-RCVD", tcp_state::syn_received},
+        {"FIN-WAIT1", tcp_state::fin_wait1}, {"FIN-WAIT2", tcp_state::fin_wait2},
+        {"CLOSE", tcp_state::closed},       {"UNCONN", tcp_state::closed},
+    };
+    for (const auto& a : aliases)
+        if (same_name(name, a.name)) return a.state;
+    return std::nullopt;
+}
+
+namespace detail {
+
+std::optional<tcp_state> mib_state_from_linux(unsigned linux_state) noexcept {
+    if (linux_state < linux_state_min || linux_state > linux_state_max) return std::nullopt;
+    return linux_to_mib[linux_state];
+}
+
+std::uint32_t linux_state_mask(state_set states) noexcept {
+    std::uint32_t mask = 0;
+    // TCP_BOUND_INACTIVE is left out on purpose: /proc, ss and netstat never list it.
+    for (unsigned l = linux_state_min; l < linux_state_max; ++l)
+        if (states.contains(linux_to_mib[l])) mask |= 1u << l;
+    return mask;
+}
+
+}  // namespace detail
+}  // namespace tcptable

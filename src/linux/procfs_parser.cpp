@@ -1,0 +1,225 @@
+#include "procfs_parser.hpp"
+
+#include "../common/byte_order.hpp"
+#include "../common/state_map.hpp"
+
+#include <cstring>
+
+namespace tcptable::detail {
+namespace {
+
+// Hex digit values; 0xff marks a byte that is not a hex digit.
+constexpr auto hex_table = [] {
+    std::array<std::uint8_t, 256> t{};
+    for (auto& v : t) v = 0xff;
+    for (int c = '0'; c <= '9'; ++c) t[c] = std::uint8_t(c - '0');
+    for (int c = 'a'; c <= 'f'; ++c) t[c] = std::uint8_t(c - 'a' + 10);
+    for (int c = 'A'; c <= 'F'; ++c) t[c] = std::uint8_t(c - 'A' + 10);
+    return t;
+}();
+
+// A cursor over one line. Each reader returns false on malformed input and leaves `what`
+// naming the field it was reading, for the error message.
+struct cursor {
+    const char* p;
+    const char* end;
+    const char* what = "";
+
+    void skip_spaces() noexcept {
+        while (p != end && *p == ' ') ++p;
+    }
+    bool expect(char c) noexcept {
+        if (p == end || *p != c) return false;
+        ++p;
+        return true;
+    }
+    // Exactly n hex digits into a number.
+    bool hex_fixed(std::size_t n, std::uint32_t& v) noexcept {
+        if (std::size_t(end - p) < n) return false;
+        std::uint32_t r = 0;
+        for (std::size_t i = 0; i < n; ++i) {
+            std::uint8_t h = hex_table[static_cast<unsigned char>(p[i])];
+            if (h == 0xff) return false;
+            r = r << 4 | h;
+        }
+        p += n;
+        v = r;
+        return true;
+    }
+    bool decimal(std::uint64_t& v, std::uint64_t max) noexcept {
+        const char* start = p;
+        std::uint64_t r = 0;
+        while (p != end && *p >= '0' && *p <= '9') {
+            r = r * 10 + unsigned(*p - '0');
+            if (r > max || p - start > 20) return false;
+            ++p;
+        }
+        v = r;
+        return p != start;
+    }
+    // A field made of hex digits and one ':' ("00000000:00000000"), not interpreted.
+    bool skip_hex_token() noexcept {
+        const char* start = p;
+        while (p != end && *p != ' ') {
+            if (*p != ':' && hex_table[static_cast<unsigned char>(*p)] == 0xff) return false;
+            ++p;
+        }
+        return p != start;
+    }
+    bool at_separator() const noexcept { return p != end && *p == ' '; }
+};
+
+}  // namespace
+
+std::error_code procfs_parser::fail(error_info& info, std::string message) const {
+    info.file = file_;
+    info.line = line_;
+    info.message = std::move(message);
+    return make_error_code(errc::parse_error);
+}
+
+std::error_code procfs_parser::parse_header(std::string_view line, error_info& info) {
+    // "  sl  local_address rem_address   st tx_queue ..." (tcp6 says "remote_address").
+    cursor c{line.data(), line.data() + line.size()};
+    auto word = [&](std::string_view w) {
+        c.skip_spaces();
+        if (std::size_t(c.end - c.p) < w.size() || std::memcmp(c.p, w.data(), w.size()) != 0)
+            return false;
+        c.p += w.size();
+        return c.p == c.end || *c.p == ' ';
+    };
+    if (!word("sl") || !word("local_address") || !(word("rem_address") || word("remote_address")) ||
+        !word("st"))
+        return fail(info, "not a /proc/net/tcp header (expected \"sl local_address "
+                          "rem_address st ...\")");
+    header_seen_ = true;
+    return {};
+}
+
+std::error_code procfs_parser::parse_row(std::string_view line, std::vector<tcp_row>& out,
+                                         error_info& info) {
+    cursor c{line.data(), line.data() + line.size()};
+    const std::size_t words = family_ == ip_family::ipv4 ? 1 : 4;
+    tcp_row row;
+    std::uint64_t number = 0;
+
+    auto endpoint = [&](ip_address& addr, std::uint16_t& port, const char* which) {
+        c.what = which;
+        std::uint8_t bytes[16] = {};
+        for (std::size_t i = 0; i < words; ++i) {
+            std::uint32_t w;
+            if (!c.hex_fixed(8, w)) return false;
+            store_proc_address_word(w, bytes + 4 * i);
+        }
+        std::uint32_t p;
+        if (!c.expect(':') || !c.hex_fixed(4, p)) return false;
+        port = static_cast<std::uint16_t>(p);
+        if (family_ == ip_family::ipv4) {
+            addr = ip_address::v4({bytes[0], bytes[1], bytes[2], bytes[3]});
+        } else {
+            ip_address::bytes_type b;
+            std::memcpy(b.data(), bytes, 16);
+            addr = ip_address::v6(b);
+        }
+        return c.at_separator();
+    };
+
+    c.skip_spaces();
+    c.what = "slot number";
+    bool ok = c.decimal(number, UINT32_MAX) && c.expect(':');
+    if (ok) {
+        c.skip_spaces();
+        ok = endpoint(row.local_address, row.local_port, "local address");
+    }
+    if (ok) {
+        c.skip_spaces();
+        ok = endpoint(row.remote_address, row.remote_port, "remote address");
+    }
+    std::uint32_t linux_state = 0;
+    if (ok) {
+        c.skip_spaces();
+        c.what = "state";
+        ok = c.hex_fixed(2, linux_state) && c.at_separator();
+    }
+    // tx_queue:rx_queue, tr:tm->when, retrnsmt: checked for shape, not kept.
+    for (const char* f : {"tx_queue:rx_queue", "tr:tm->when", "retrnsmt"}) {
+        if (!ok) break;
+        c.skip_spaces();
+        c.what = f;
+        ok = c.skip_hex_token() && c.at_separator();
+    }
+    if (ok) {
+        c.skip_spaces();
+        c.what = "uid";
+        ok = c.decimal(number, UINT32_MAX) && c.at_separator();
+        row.uid = static_cast<std::uint32_t>(number);
+    }
+    if (ok) {
+        c.skip_spaces();
+        c.what = "timeout";
+        ok = c.decimal(number, UINT64_MAX / 10) && c.at_separator();
+    }
+    if (ok) {
+        c.skip_spaces();
+        c.what = "inode";
+        // Socket inode numbers are unsigned int in the kernel (get_next_ino()).
+        ok = c.decimal(number, UINT32_MAX) && (c.p == c.end || *c.p == ' ');
+        row.inode = static_cast<std::uint32_t>(number);
+    }
+    if (!ok) {
+        std::string msg = c.p == c.end ? "missing field: " : "malformed field: ";
+        return fail(info, msg + c.what);
+    }
+    auto state = mib_state_from_linux(linux_state);
+    if (!state) return fail(info, "unknown TCP state " + std::to_string(linux_state));
+    row.state = *state;
+    if (states_.contains(row.state)) out.push_back(row);
+    return {};
+}
+
+std::error_code procfs_parser::parse_lines(std::string_view text, std::vector<tcp_row>& out,
+                                           error_info& info) {
+    while (!text.empty()) {
+        auto nl = text.find('\n');
+        if (nl == std::string_view::npos) {
+            ++line_;
+            return fail(info, "truncated line (no newline)");
+        }
+        std::string_view line = text.substr(0, nl);
+        text.remove_prefix(nl + 1);
+        ++line_;
+        if (line.size() > max_line_length)
+            return fail(info, "line longer than " + std::to_string(max_line_length) + " bytes");
+        if (line.find('\0') != std::string_view::npos) return fail(info, "NUL byte in line");
+        std::error_code ec = header_seen_ ? parse_row(line, out, info) : parse_header(line, info);
+        if (ec) return ec;
+    }
+    return {};
+}
+
+std::error_code procfs_parser::finish(std::string_view rest, error_info& info) {
+    if (!rest.empty()) {
+        ++line_;
+        return fail(info, "truncated line (no newline at end of file)");
+    }
+    if (!header_seen_) {
+        line_ = 0;
+        return fail(info, "empty file (no header line)");
+    }
+    return {};
+}
+
+std::error_code parse_proc_net_tcp(std::string_view contents, ip_family family,
+                                   std::string file_name, state_set states,
+                                   std::vector<tcp_row>& out, error_info& info) {
+    procfs_parser parser(family, std::move(file_name), states);
+    auto last_nl = contents.rfind('\n');
+    std::string_view whole = last_nl == std::string_view::npos ? std::string_view{}
+                                                               : contents.substr(0, last_nl + 1);
+    std::string_view rest =
+        last_nl == std::string_view::npos ? contents : contents.substr(last_nl + 1);
+    if (auto ec = parser.parse_lines(whole, out, info)) return ec;
+    return parser.finish(rest, info);
+}
+
+}  // namespace tcptable::detail

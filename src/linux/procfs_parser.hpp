@@ -1,0 +1,51 @@
+// A pure parser for /proc/net/tcp and /proc/net/tcp6: bytes in, rows out, no I/O.
+#pragma once
+
+#include <tcptable/error.hpp>
+#include <tcptable/tcp_row.hpp>
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <vector>
+
+namespace tcptable::detail {
+
+class procfs_parser {
+public:
+    // A line longer than this is an error: the kernel's lines are under 200 bytes.
+    static constexpr std::size_t max_line_length = 512;
+
+    // `file_name` only names the source in error messages.
+    procfs_parser(ip_family family, std::string file_name, state_set states) noexcept
+        : family_(family), file_(std::move(file_name)), states_(states) {}
+
+    // Parses `text`, which must end just after a '\n' (or be empty): whole lines only, so a
+    // reader can feed the file chunk by chunk. The first line fed must be the header.
+    std::error_code parse_lines(std::string_view text, std::vector<tcp_row>& out,
+                                error_info& info);
+
+    // Ends the input. `rest` is what followed the last '\n' (a truncated line if not empty).
+    std::error_code finish(std::string_view rest, error_info& info);
+
+    std::size_t line_number() const noexcept { return line_; }
+
+private:
+    std::error_code fail(error_info& info, std::string message) const;
+    std::error_code parse_header(std::string_view line, error_info& info);
+    std::error_code parse_row(std::string_view line, std::vector<tcp_row>& out, error_info& info);
+
+    ip_family family_;
+    std::string file_;
+    state_set states_;
+    std::size_t line_ = 0;
+    bool header_seen_ = false;
+};
+
+// Parses a whole file's contents at once.
+std::error_code parse_proc_net_tcp(std::string_view contents, ip_family family,
+                                   std::string file_name, state_set states,
+                                   std::vector<tcp_row>& out, error_info& info);
+
+}  // namespace tcptable::detail

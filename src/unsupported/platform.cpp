@@ -1,0 +1,14 @@
+// The backend for platforms tcptable has no way to read: it builds, and says so.
+#include "../common/backend.hpp"
+
+namespace tcptable::detail {
+
+std::error_code platform_snapshot(const snapshot_options&, backend_output&,
+                                  error_info& info) noexcept {
+    info.message = "no TCP table backend for this platform";
+    return make_error_code(errc::not_supported);
+}
+
+backend_kind platform_default_backend() noexcept { return backend_kind::automatic; }
+
+}  // namespace tcptable::detail
