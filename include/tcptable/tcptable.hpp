@@ -4,6 +4,7 @@
 #include <tcptable/error.hpp>
 #include <tcptable/ip_address.hpp>
 #include <tcptable/snapshot.hpp>
+#include <tcptable/statistics.hpp>
 #include <tcptable/tcp_row.hpp>
 #include <tcptable/tcp_state.hpp>
 #include <tcptable/tcp_table.hpp>

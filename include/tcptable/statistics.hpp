@@ -1,0 +1,41 @@
+// TCP statistics, the MIB_TCPSTATS counters GetTcpStatistics returns.
+#pragma once
+
+#include <tcptable/error.hpp>
+#include <tcptable/export.hpp>
+
+#include <cstdint>
+#include <string>
+#include <system_error>
+
+namespace tcptable {
+
+struct tcp_statistics {
+    std::int64_t rto_algorithm = 0;  // RtoAlgorithm (RFC 1213 tcpRtoAlgorithm; Linux says 1)
+    std::int64_t rto_min = 0;        // ms
+    std::int64_t rto_max = 0;        // ms
+    std::int64_t max_conn = 0;       // -1: dynamic (MIB_TCP_MAXCONN_DYNAMIC)
+    std::uint64_t active_opens = 0;
+    std::uint64_t passive_opens = 0;
+    std::uint64_t attempt_fails = 0;
+    std::uint64_t estab_resets = 0;
+    std::uint64_t curr_estab = 0;
+    std::uint64_t in_segs = 0;
+    std::uint64_t out_segs = 0;
+    std::uint64_t retrans_segs = 0;
+    std::uint64_t in_errs = 0;
+    std::uint64_t out_rsts = 0;
+    std::uint64_t num_conns = 0;  // rows in the table (all states, both families)
+};
+
+struct statistics_options {
+    // As in snapshot_options: where proc is mounted, or /proc/<pid> for another namespace.
+    std::string proc_root = "/proc";
+    std::string netns;
+};
+
+TCPTABLE_EXPORT tcp_statistics statistics(const statistics_options& options = {});
+TCPTABLE_EXPORT tcp_statistics statistics(const statistics_options& options, std::error_code& ec,
+                                          error_info* info = nullptr) noexcept;
+
+}  // namespace tcptable
