@@ -1,13 +1,12 @@
 // The shared layer: state mapping, byte order, addresses, the sort contract, errors.
-#include <tcptable/tcptable.hpp>
-
-#include "common/byte_order.hpp"
-#include "common/state_map.hpp"
-
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <random>
+#include <tcptable/tcptable.hpp>
+
+#include "common/byte_order.hpp"
+#include "common/state_map.hpp"
 
 namespace tcptable {
 namespace {
@@ -43,14 +42,16 @@ TEST(state_map, every_linux_state_has_its_mib_value) {
         unsigned linux_value;
         tcp_state mib;
     } cases[] = {
-        {1, tcp_state::established}, {2, tcp_state::syn_sent},      {3, tcp_state::syn_received},
-        {4, tcp_state::fin_wait1},   {5, tcp_state::fin_wait2},     {6, tcp_state::time_wait},
-        {7, tcp_state::closed},      {8, tcp_state::close_wait},    {9, tcp_state::last_ack},
-        {10, tcp_state::listen},     {11, tcp_state::closing},      {12, tcp_state::syn_received},
+        {1, tcp_state::established}, {2, tcp_state::syn_sent},   {3, tcp_state::syn_received},
+        {4, tcp_state::fin_wait1},   {5, tcp_state::fin_wait2},  {6, tcp_state::time_wait},
+        {7, tcp_state::closed},      {8, tcp_state::close_wait}, {9, tcp_state::last_ack},
+        {10, tcp_state::listen},     {11, tcp_state::closing},   {12, tcp_state::syn_received},
         {13, tcp_state::closed},
     };
-    for (auto c : cases) EXPECT_EQ(detail::mib_state_from_linux(c.linux_value), c.mib) << c.linux_value;
-    for (unsigned bad : {0u, 14u, 255u, 0xffffffffu}) EXPECT_FALSE(detail::mib_state_from_linux(bad));
+    for (auto c : cases)
+        EXPECT_EQ(detail::mib_state_from_linux(c.linux_value), c.mib) << c.linux_value;
+    for (unsigned bad : {0u, 14u, 255u, 0xffffffffu})
+        EXPECT_FALSE(detail::mib_state_from_linux(bad));
     EXPECT_EQ(static_cast<int>(tcp_state::closed), 1);
     EXPECT_EQ(static_cast<int>(tcp_state::delete_tcb), 12);
 }
@@ -101,7 +102,9 @@ TEST(byte_order, mib_port_masks_the_undefined_high_bits) {
     EXPECT_EQ(detail::port_to_mib_dword(80), net80);
     EXPECT_EQ(detail::port_to_mib_dword(65535), 0xffffu);
     for (std::uint32_t p : {1u, 255u, 256u, 443u, 8080u, 49152u, 65535u})
-        EXPECT_EQ(detail::port_from_mib_dword(0xffff0000u | detail::port_to_mib_dword(std::uint16_t(p))), p);
+        EXPECT_EQ(
+            detail::port_from_mib_dword(0xffff0000u | detail::port_to_mib_dword(std::uint16_t(p))),
+            p);
 }
 
 TEST(byte_order, mib_address_is_network_order_in_memory) {
@@ -180,7 +183,8 @@ TEST(sort_contract, pairs_that_flip_under_wrong_comparisons) {
         {row("127.0.0.1", 200, "0.0.0.0", 0), row("127.0.0.2", 100, "0.0.0.0", 0), "two octets"},
         // Network-order 16-bit ports: 256 is 0x0001 and 1 is 0x0100 on the wire.
         {row("127.0.0.1", 1, "0.0.0.0", 0), row("127.0.0.1", 256, "0.0.0.0", 0), "port order"},
-        {row("127.0.0.1", 80, "127.0.0.1", 1), row("127.0.0.1", 80, "127.0.0.1", 256), "remote port"},
+        {row("127.0.0.1", 80, "127.0.0.1", 1), row("127.0.0.1", 80, "127.0.0.1", 256),
+         "remote port"},
         {row("127.0.0.1", 80, "127.0.0.2", 9), row("127.0.0.1", 80, "127.0.1.1", 1), "remote addr"},
         // Every IPv4 row precedes every IPv6 row, even :: against 255.255.255.255.
         {row("255.255.255.255", 65535, "0.0.0.0", 0), row("::", 0, "::", 0), "families"},
@@ -210,7 +214,8 @@ TEST(sort_contract, large_tables_sort_like_the_comparator) {
         } else {
             r.local_address = ip_address::v4(127, std::uint8_t(rng() % 3), std::uint8_t(rng() % 3),
                                              std::uint8_t(rng() % 3));
-            r.remote_address = ip_address::v4(std::uint8_t(rng() % 256), 0, 0, std::uint8_t(rng() % 2));
+            r.remote_address =
+                ip_address::v4(std::uint8_t(rng() % 256), 0, 0, std::uint8_t(rng() % 2));
         }
         r.local_port = std::uint16_t(rng() % 600);
         r.remote_port = std::uint16_t(rng() % 600);

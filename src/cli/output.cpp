@@ -1,9 +1,9 @@
 #include "output.hpp"
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <unordered_map>
 
 namespace tcptable::cli {
@@ -41,14 +41,14 @@ void flush(std::FILE* out, fmt::memory_buffer& buf) {
 }
 
 class name_cache {
-public:
+  public:
     const std::string& get(std::uint32_t pid) {
         auto [it, inserted] = names_.try_emplace(pid);
         if (inserted) it->second = process_name(pid);
         return it->second;
     }
 
-private:
+  private:
     std::unordered_map<std::uint32_t, std::string> names_;
 };
 

@@ -2,13 +2,11 @@
 // Tests touch only the sockets these helpers create.
 #pragma once
 
-#include <tcptable/tcptable.hpp>
-
 #include <boost/asio.hpp>
-
 #include <chrono>
 #include <functional>
 #include <optional>
+#include <tcptable/tcptable.hpp>
 #include <thread>
 
 namespace tcptable::testing {
