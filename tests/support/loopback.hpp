@@ -2,6 +2,9 @@
 // Tests touch only the sockets these helpers create.
 #pragma once
 
+// Boost 1.74's asio/awaitable.hpp uses std::exchange without including <utility>.
+#include <utility>
+
 #include <boost/asio.hpp>
 #include <chrono>
 #include <functional>
