@@ -1,8 +1,7 @@
+#include <new>
 #include <tcptable/statistics.hpp>
 
 #include "backend.hpp"
-
-#include <new>
 
 namespace tcptable {
 

@@ -1,7 +1,5 @@
 #include "owner_pids.hpp"
 
-#include "fd.hpp"
-
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -12,6 +10,8 @@
 #include <cerrno>
 #include <cstring>
 #include <memory>
+
+#include "fd.hpp"
 
 namespace tcptable::detail {
 namespace {

@@ -1,9 +1,9 @@
 // Owner pids: which processes hold each socket, from one pass over <proc>/<pid>/fd.
 #pragma once
 
-#include "../common/backend.hpp"
-
 #include <string>
+
+#include "../common/backend.hpp"
 
 namespace tcptable::detail {
 

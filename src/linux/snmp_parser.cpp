@@ -88,7 +88,8 @@ std::error_code parse_snmp_tcp(std::string_view text, const std::string& file_na
         else
             r = std::from_chars(v.data(), end, *c.unsigned_field);
         if (r.ec != std::errc{} || r.ptr != end)
-            return fail(values_line, "bad value '" + std::string(v) + "' for " + std::string(c.name));
+            return fail(values_line,
+                        "bad value '" + std::string(v) + "' for " + std::string(c.name));
     }
     return {};
 }

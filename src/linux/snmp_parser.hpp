@@ -1,12 +1,11 @@
 // A pure parser for the Tcp lines of /proc/net/snmp: bytes in, counters out.
 #pragma once
 
-#include <tcptable/error.hpp>
-#include <tcptable/statistics.hpp>
-
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <tcptable/error.hpp>
+#include <tcptable/statistics.hpp>
 
 namespace tcptable::detail {
 

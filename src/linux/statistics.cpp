@@ -1,13 +1,13 @@
 // Linux: MIB_TCPSTATS counters from <proc>/net/snmp.
-#include "../common/backend.hpp"
-#include "fd.hpp"
-#include "snmp_parser.hpp"
-
 #include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+
+#include "../common/backend.hpp"
+#include "fd.hpp"
+#include "snmp_parser.hpp"
 
 namespace tcptable::detail {
 
@@ -16,7 +16,8 @@ std::error_code platform_statistics(const statistics_options& options, tcp_stati
     try {
         // A pid names another namespace's view, as for snapshots; /proc/<pid>/net/snmp.
         std::string root = options.proc_root;
-        if (!options.netns.empty() && options.netns.find_first_not_of("0123456789") == std::string::npos)
+        if (!options.netns.empty() &&
+            options.netns.find_first_not_of("0123456789") == std::string::npos)
             root = "/proc/" + options.netns;
         std::string path = root + "/net/snmp";
         unique_fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
