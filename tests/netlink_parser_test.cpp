@@ -403,6 +403,19 @@ std::vector<malformed_case> malformed_cases() {
     }
     {
         datagram d;
+        nlmsgerr e{};
+        e.error = INT32_MIN;
+        append_header(d, NLMSG_HDRLEN + sizeof e, NLMSG_ERROR);
+        append(d, &e, sizeof e);
+        cases.push_back({"error_not_an_errno", d, "is not an errno"});
+    }
+    {
+        datagram d;
+        append_done(d, -100000);
+        cases.push_back({"done_status_not_an_errno", d, "is not an errno"});
+    }
+    {
+        datagram d;
         append_done(d);
         append_socket(d, v4_socket());
         cases.push_back({"message_after_done", d, "after NLMSG_DONE"});

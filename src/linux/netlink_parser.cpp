@@ -42,6 +42,9 @@ ip_address address_from_diag(std::uint8_t family, const __be32 (&words)[4],
     return ip_address::v6(b, is_link_local_v6(b.data()) ? ifindex : 0);
 }
 
+// The kernel reports errors as a negated errno, never below -MAX_ERRNO (include/linux/err.h).
+constexpr bool plausible_errno(int negated) noexcept { return negated < 0 && negated >= -4095; }
+
 }  // namespace
 
 std::error_code netlink_parser::fail(error_info& info, std::size_t offset,
@@ -138,6 +141,10 @@ std::error_code netlink_parser::parse_datagram(std::span<const std::byte> datagr
                     std::memcpy(&status, payload.data(), sizeof status);
                 done_ = true;
                 if (status < 0) {
+                    if (!plausible_errno(status))
+                        return fail(
+                            info, offset,
+                            "NLMSG_DONE status " + std::to_string(status) + " is not an errno");
                     kernel_refused_ = true;
                     info.file = netlink_source_name;
                     info.line = message_;
@@ -153,11 +160,14 @@ std::error_code netlink_parser::parse_datagram(std::span<const std::byte> datagr
                 std::memcpy(&err.error, payload.data(), sizeof err.error);
                 // An error of 0 is an acknowledgement, which a dump does not ask for.
                 if (err.error == 0) break;
+                if (!plausible_errno(err.error))
+                    return fail(info, offset,
+                                "NLMSG_ERROR " + std::to_string(err.error) + " is not an errno");
                 kernel_refused_ = true;
                 info.file = netlink_source_name;
                 info.line = message_;
                 info.message = "the kernel refused the request (NLMSG_ERROR)";
-                return {err.error < 0 ? -err.error : err.error, std::system_category()};
+                return {-err.error, std::system_category()};
             }
             case NLMSG_OVERRUN:
                 return fail(info, offset, "NLMSG_OVERRUN: the kernel lost data");
