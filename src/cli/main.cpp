@@ -1,14 +1,12 @@
 // tcptable: prints the machine's TCP connection table.
-#include "output.hpp"
-
-#include <tcptable/tcptable.hpp>
-
 #include <CLI/CLI.hpp>
-
 #include <cstdio>
 #include <exception>
 #include <string>
+#include <tcptable/tcptable.hpp>
 #include <vector>
+
+#include "output.hpp"
 
 namespace {
 
@@ -26,9 +24,17 @@ tcptable::state_set parse_states(const std::vector<std::string>& names) {
     return set;
 }
 
+int report(const std::error_code& ec, const tcptable::error_info& info) {
+    std::string where = info.to_string();
+    std::fprintf(stderr, "tcptable: %s%s%s\n", ec.message().c_str(), where.empty() ? "" : ": ",
+                 where.c_str());
+    return exit_runtime_error;
+}
+
 int run(int argc, char** argv) {
-    CLI::App app{"Prints the TCP connection table, sorted by local address, local port, remote "
-                 "address, remote port (as GetTcpTable with Order = TRUE)."};
+    CLI::App app{
+        "Prints the TCP connection table, sorted by local address, local port, remote "
+        "address, remote port (as GetTcpTable with Order = TRUE)."};
     app.set_version_flag("--version", std::string("tcptable ") + tcptable::version_string);
 
     bool only4 = false, only6 = false, listening = false, unsorted = false, json = false;
@@ -39,7 +45,8 @@ int run(int argc, char** argv) {
     std::string netns;
     app.add_flag("-4,--ipv4", only4, "IPv4 rows only");
     app.add_flag("-6,--ipv6", only6, "IPv6 rows only");
-    app.add_option("--state", states, "Only these states (comma-separated, e.g. LISTEN,ESTABLISHED)")
+    app.add_option("--state", states,
+                   "Only these states (comma-separated, e.g. LISTEN,ESTABLISHED)")
         ->delimiter(',');
     app.add_flag("-l,--listening", listening, "Listening sockets only (same as --state LISTEN)");
     app.add_flag("--unsorted", unsorted, "Keep the backend's order instead of sorting");
@@ -52,6 +59,8 @@ int run(int argc, char** argv) {
                    "/run/netns/NAME");
     app.add_flag("-p,--pid", pids, "Show the owning process id and name");
     app.add_flag("--json", json, "Print a JSON array of row objects");
+    bool stats = false;
+    app.add_flag("--stats", stats, "Print the TCP statistics (GetTcpStatistics' MIB_TCPSTATS)");
 
     try {
         app.parse(argc, argv);
@@ -90,13 +99,18 @@ int run(int argc, char** argv) {
 
     std::error_code ec;
     tcptable::error_info info;
-    tcptable::tcp_table table = tcptable::snapshot(opts, ec, &info);
-    if (ec) {
-        std::string where = info.to_string();
-        std::fprintf(stderr, "tcptable: %s%s%s\n", ec.message().c_str(), where.empty() ? "" : ": ",
-                     where.c_str());
-        return exit_runtime_error;
+    if (stats) {
+        tcptable::statistics_options so;
+        so.family = opts.family;
+        so.proc_root = opts.proc_root;
+        so.netns = opts.netns;
+        tcptable::tcp_statistics st = tcptable::statistics(so, ec, &info);
+        if (ec) return report(ec, info);
+        tcptable::cli::print_statistics(stdout, st, json);
+        return std::fflush(stdout) == 0 ? 0 : exit_runtime_error;
     }
+    tcptable::tcp_table table = tcptable::snapshot(opts, ec, &info);
+    if (ec) return report(ec, info);
 
     tcptable::cli::print_options popts;
     popts.show_pid = pids;

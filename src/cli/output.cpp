@@ -1,9 +1,9 @@
 #include "output.hpp"
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <unordered_map>
 
 namespace tcptable::cli {
@@ -41,14 +41,14 @@ void flush(std::FILE* out, fmt::memory_buffer& buf) {
 }
 
 class name_cache {
-public:
+  public:
     const std::string& get(std::uint32_t pid) {
         auto [it, inserted] = names_.try_emplace(pid);
         if (inserted) it->second = process_name(pid);
         return it->second;
     }
 
-private:
+  private:
     std::unordered_map<std::uint32_t, std::string> names_;
 };
 
@@ -65,9 +65,9 @@ std::string process_name(std::uint32_t pid) {
 void print_text(std::FILE* out, const tcp_table& table, const print_options& opts) {
     fmt::memory_buffer buf;
     if (opts.header) {
-        fmt::format_to(std::back_inserter(buf), "{:<5} {:<23} {:<23} {:<12}{}\n", "Proto",
-                       "Local Address", "Foreign Address", "State",
-                       opts.show_pid ? " PID/Program name" : "");
+        fmt::format_to(std::back_inserter(buf), "{:<5} {:<23} {:<23} {}\n", "Proto",
+                       "Local Address", "Foreign Address",
+                       opts.show_pid ? "State        PID/Program name" : "State");
     }
     name_cache names;
     for (const tcp_row& r : table) {
@@ -87,6 +87,35 @@ void print_text(std::FILE* out, const tcp_table& table, const print_options& opt
         if (buf.size() > 64 * 1024) flush(out, buf);
     }
     flush(out, buf);
+}
+
+void print_statistics(std::FILE* out, const tcp_statistics& s, bool json) {
+    // The MIB_TCPSTATS field names, without the dw prefix, in their structure order.
+    const std::pair<const char*, std::int64_t> fields[] = {
+        {"RtoAlgorithm", s.rto_algorithm},
+        {"RtoMin", s.rto_min},
+        {"RtoMax", s.rto_max},
+        {"MaxConn", s.max_conn},
+        {"ActiveOpens", std::int64_t(s.active_opens)},
+        {"PassiveOpens", std::int64_t(s.passive_opens)},
+        {"AttemptFails", std::int64_t(s.attempt_fails)},
+        {"EstabResets", std::int64_t(s.estab_resets)},
+        {"CurrEstab", std::int64_t(s.curr_estab)},
+        {"InSegs", std::int64_t(s.in_segs)},
+        {"OutSegs", std::int64_t(s.out_segs)},
+        {"RetransSegs", std::int64_t(s.retrans_segs)},
+        {"InErrs", std::int64_t(s.in_errs)},
+        {"OutRsts", std::int64_t(s.out_rsts)},
+        {"NumConns", std::int64_t(s.num_conns)},
+    };
+    if (json) {
+        nlohmann::json j = nlohmann::json::object();
+        for (const auto& [name, value] : fields) j[name] = value;
+        std::fprintf(out, "%s\n", j.dump(2).c_str());
+        return;
+    }
+    for (const auto& [name, value] : fields)
+        std::fprintf(out, "%-13s %lld\n", name, static_cast<long long>(value));
 }
 
 void print_json(std::FILE* out, const tcp_table& table, const print_options&) {

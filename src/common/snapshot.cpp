@@ -1,9 +1,8 @@
+#include <algorithm>
+#include <new>
 #include <tcptable/snapshot.hpp>
 
 #include "backend.hpp"
-
-#include <algorithm>
-#include <new>
 
 namespace tcptable {
 
@@ -17,9 +16,11 @@ tcp_table snapshot(const snapshot_options& options, std::error_code& ec,
         std::vector<tcp_row> rows;
         detail::backend_output out{rows};
         ec = detail::platform_snapshot(options, out, details);
+        if (!ec && options.owner_pids) ec = detail::platform_fill_owners(options, out, details);
         if (ec) return {};
         if (!out.states_filtered && !options.states.is_all()) {
-            std::erase_if(rows, [&](const tcp_row& r) { return !options.states.contains(r.state); });
+            std::erase_if(rows,
+                          [&](const tcp_row& r) { return !options.states.contains(r.state); });
         }
         if (options.sorted) sort_rows(rows);
         tcp_table table(std::move(rows));
