@@ -3,9 +3,9 @@
 #ifndef TCPTABLE_WIN32_HEAPAPI_H
 #define TCPTABLE_WIN32_HEAPAPI_H
 
-#include "minwindef.h"
-
 #include <stdlib.h>
+
+#include "minwindef.h"
 
 #define HEAP_ZERO_MEMORY 0x00000008
 

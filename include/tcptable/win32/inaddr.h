@@ -10,7 +10,7 @@
 #include "minwindef.h"
 
 #if defined(_NETINET_IN_H) || defined(_NETINET_IN_H_)
-#error "tcptable/win32: <netinet/in.h> was included before the Winsock headers; use one or the other in a file"
+#error "tcptable/win32: <netinet/in.h> came before the Winsock headers; use one or the other"
 #endif
 
 typedef struct in_addr {

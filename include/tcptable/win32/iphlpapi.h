@@ -13,8 +13,7 @@
 
 TCPTABLE_WIN32_BEGIN_DECLS
 
-TCPTABLE_WIN32_API ULONG WINAPI GetTcpTable(PMIB_TCPTABLE TcpTable, PULONG SizePointer,
-                                            BOOL Order);
+TCPTABLE_WIN32_API ULONG WINAPI GetTcpTable(PMIB_TCPTABLE TcpTable, PULONG SizePointer, BOOL Order);
 TCPTABLE_WIN32_API ULONG WINAPI GetTcp6Table(PMIB_TCP6TABLE TcpTable, PULONG SizePointer,
                                              BOOL Order);
 TCPTABLE_WIN32_API ULONG WINAPI GetTcpTable2(PMIB_TCPTABLE2 TcpTable, PULONG SizePointer,

@@ -12,12 +12,12 @@
 #ifndef TCPTABLE_WIN32_WINSOCK2_H
 #define TCPTABLE_WIN32_WINSOCK2_H
 
+#include <sys/socket.h>
+#include <sys/types.h>
+
 #include "inaddr.h"
 #include "minwindef.h"
 #include "windows.h"
-
-#include <sys/socket.h>
-#include <sys/types.h>
 
 #if !defined(__u_char_defined) && !defined(__APPLE__) && !defined(__FreeBSD__)
 /* Strict standard modes hide glibc's BSD types; these are the same types, so a later
@@ -55,6 +55,8 @@ static inline ULONG htonl(ULONG value) { return tcptable_win32_ntohl(value); }
 
 /* The dotted-quad text of an address, in a buffer owned by the calling thread that the next
  * call on that thread overwrites (as Winsock documents it). */
-static inline char* inet_ntoa(struct in_addr in) { return tcptable_win32_inet_ntoa(in.S_un.S_addr); }
+static inline char* inet_ntoa(struct in_addr in) {
+    return tcptable_win32_inet_ntoa(in.S_un.S_addr);
+}
 
 #endif /* TCPTABLE_WIN32_WINSOCK2_H */
