@@ -195,6 +195,12 @@ unsigned long win32_rows(address_family family, state_set states, bool sorted, b
         } catch (...) {
             return ERROR_NOT_ENOUGH_MEMORY;
         }
+        // Injected rows pass the same filters as the snapshot's own.
+        const auto wanted = family == address_family::ipv4 ? ip_family::ipv4 : ip_family::ipv6;
+        std::erase_if(rows, [&](const tcp_row& r) {
+            return (family != address_family::both && r.family() != wanted) ||
+                   !states.contains(r.state);
+        });
     }
     if (sorted) sort_rows(rows);
     return NO_ERROR;
