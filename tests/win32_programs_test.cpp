@@ -10,7 +10,6 @@
 #include <fstream>
 #include <map>
 #include <optional>
-#include <regex>
 #include <sstream>
 #include <string>
 #include <tcptable/tcptable.hpp>
@@ -54,14 +53,25 @@ struct printed_row {
     int state() const { return std::atoi(get("State").c_str()); }
 };
 
+// std::regex is avoided: GCC 12 reports false maybe-uninitialized warnings in it under ASan.
 std::vector<printed_row> parse_rows(const std::string& output) {
-    static const std::regex line(R"(^\s*TCP6?\[(\d+)\] ([A-Za-z ]+): (.*?)\s*$)");
     std::map<int, printed_row> rows;
     std::istringstream in(output);
     std::string text;
-    std::smatch m;
-    while (std::getline(in, text))
-        if (std::regex_match(text, m, line)) rows[std::stoi(m[1])].fields[m[2]] = m[3];
+    while (std::getline(in, text)) {
+        auto first = text.find_first_not_of(" \t");
+        if (first == std::string::npos || text.compare(first, 3, "TCP") != 0) continue;
+        auto open = text.find('[', first);
+        auto close = text.find("] ", first);
+        auto colon = text.find(": ", first);
+        if (open == std::string::npos || close == std::string::npos || colon == std::string::npos ||
+            !(open < close && close < colon))
+            continue;
+        int index = std::atoi(text.substr(open + 1, close - open - 1).c_str());
+        std::string value = text.substr(colon + 2);
+        value.erase(value.find_last_not_of(" \t\r") + 1);
+        rows[index].fields[text.substr(close + 2, colon - close - 2)] = value;
+    }
     std::vector<printed_row> out;
     for (auto& [i, r] : rows) out.push_back(std::move(r));
     return out;
@@ -132,9 +142,19 @@ void expect_ss_agrees(const loopback_sockets& s) {
     if (ss.status != 0) GTEST_SKIP() << "ss not usable: " << ss.output;
     const std::string listen = "127.0.0.1:" + std::to_string(s.listen_port());
     const std::string client = "127.0.0.1:" + std::to_string(s.client_port());
-    EXPECT_TRUE(std::regex_search(ss.output, std::regex("LISTEN[^\n]*" + listen + R"(\s)")));
-    EXPECT_TRUE(
-        std::regex_search(ss.output, std::regex("ESTAB[^\n]*" + client + R"(\s+)" + listen)));
+    bool saw_listener = false, saw_client = false;
+    std::istringstream in(ss.output);
+    std::string line;
+    while (std::getline(in, line)) {
+        // State Recv-Q Send-Q Local Peer
+        std::istringstream fields(line);
+        std::string state, recv_q, send_q, local, peer;
+        fields >> state >> recv_q >> send_q >> local >> peer;
+        if (state == "LISTEN" && local == listen) saw_listener = true;
+        if (state == "ESTAB" && local == client && peer == listen) saw_client = true;
+    }
+    EXPECT_TRUE(saw_listener) << ss.output;
+    EXPECT_TRUE(saw_client) << ss.output;
 }
 
 // The example program of the seed page, from the marker line to the closing brace of main.
@@ -191,7 +211,14 @@ TEST_P(win32_seed_example, compiles_unmodified_and_prints_the_table) {
     std::cout << "[ compiler ] " << built.output;
 
     loopback_sockets s;
-    auto ran = run(exe.string());
+    // The program sizes the table once and does not retry: when another process opens
+    // sockets between its two calls, the second fails with ERROR_INSUFFICIENT_BUFFER (122), as
+    // on Windows. That is the contract working; run it again, a bounded number of times.
+    run_result ran;
+    for (int attempt = 0; attempt < 5; ++attempt) {
+        ran = run(exe.string());
+        if (ran.status == 0 || ran.output.find("failed with 122") == std::string::npos) break;
+    }
     ASSERT_EQ(ran.status, 0) << ran.output;
     expect_known_rows(ran.output, s, false, false);
     expect_ss_agrees(s);
