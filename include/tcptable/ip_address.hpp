@@ -33,7 +33,7 @@ class TCPTABLE_EXPORT ip_address {
     static constexpr ip_address v6(const bytes_type& b, std::uint32_t scope_id = 0) noexcept {
         ip_address a;
         a.bytes_ = b;
-        a.scope_id_ = scope_id;
+        a.set_scope_id(scope_id);
         a.family_ = ip_family::ipv6;
         return a;
     }
@@ -53,7 +53,10 @@ class TCPTABLE_EXPORT ip_address {
     constexpr bool is_v6() const noexcept { return family_ == ip_family::ipv6; }
     // Network-order bytes; an IPv4 address uses the first four, the rest are zero.
     constexpr const bytes_type& bytes() const noexcept { return bytes_; }
-    constexpr std::uint32_t scope_id() const noexcept { return scope_id_; }
+    constexpr std::uint32_t scope_id() const noexcept {
+        return std::uint32_t{scope_[0]} | std::uint32_t{scope_[1]} << 8 |
+               std::uint32_t{scope_[2]} << 16 | std::uint32_t{scope_[3]} << 24;
+    }
     // The IPv4 address as a host-order number (127.0.0.1 == 0x7f000001).
     constexpr std::uint32_t to_v4_uint() const noexcept {
         return (std::uint32_t{bytes_[0]} << 24) | (std::uint32_t{bytes_[1]} << 16) |
@@ -86,13 +89,18 @@ class TCPTABLE_EXPORT ip_address {
         if (a.family_ != b.family_) return a.family_ <=> b.family_;
         for (std::size_t i = 0; i < 16; ++i)
             if (a.bytes_[i] != b.bytes_[i]) return a.bytes_[i] <=> b.bytes_[i];
-        return a.scope_id_ <=> b.scope_id_;
+        return a.scope_id() <=> b.scope_id();
     }
     friend constexpr bool operator==(const ip_address&, const ip_address&) noexcept = default;
 
   private:
     bytes_type bytes_{};
-    std::uint32_t scope_id_ = 0;
+    constexpr void set_scope_id(std::uint32_t v) noexcept {
+        for (int i = 0; i < 4; ++i) scope_[i] = static_cast<std::uint8_t>(v >> (8 * i));
+    }
+
+    // Bytes only, so the type has alignment 1 and two of them pack into a 60-byte tcp_row.
+    std::uint8_t scope_[4] = {};
     ip_family family_ = ip_family::ipv4;
 };
 

@@ -164,9 +164,9 @@ char* ip_address::to_chars(char* first, char* last) const noexcept {
             p = std::to_chars(p, last, bytes_[i]).ptr;
         }
     }
-    if (scope_id_ != 0) {
+    if (scope_id() != 0) {
         *p++ = '%';
-        p = std::to_chars(p, last, scope_id_).ptr;
+        p = std::to_chars(p, last, scope_id()).ptr;
     }
     return p;
 }

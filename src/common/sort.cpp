@@ -46,7 +46,7 @@ void sort_rows(std::span<tcp_row> rows) noexcept {
         return;
     }
     // Sort (key, index) pairs, then permute: comparing keys is a few integer compares, and the
-    // 68-byte rows move once instead of at every swap.
+    // 60-byte rows move once instead of at every swap.
     struct item {
         sort_key key;
         std::uint32_t index;
