@@ -107,23 +107,31 @@ def main():
 
     whole_table = only_loopback_here()
     held = sockets()
-    # Wine's services start on the first Wine run; read with Wine first, so that the Linux read
-    # after it sees Wine's own sockets too, with their owners.
-    wine_rows = rows([args.emulator, args.windows_cli, "--json"])
-    linux_rows = rows([args.linux_cli, "--json", "-p"])
 
     def ours(key):
         return key[2] in held.ports or key[4] in held.ports
 
-    wine_owned = {k for k, pid in linux_rows.items() if pid and is_wine_process(pid)}
-    if whole_table:
-        a = {k for k in linux_rows if k not in wine_owned}
-        b = {k for k in wine_rows if k not in wine_owned}
-    else:
-        print("note: not in a private network namespace; comparing this test's rows only")
-        a = {k for k in linux_rows if ours(k)}
-        b = {k for k in wine_rows if ours(k)}
+    # The two reads are not atomic: a TIME-WAIT row left by an earlier test can expire between
+    # them. A few attempts (bounded) tell such churn from a real difference.
+    for attempt in range(1, 4):
+        # Wine's services start on the first Wine run; read with Wine first, so that the Linux
+        # read after it sees Wine's own sockets too, with their owners.
+        wine_rows = rows([args.emulator, args.windows_cli, "--json"])
+        linux_rows = rows([args.linux_cli, "--json", "-p"])
+        wine_owned = {k for k, pid in linux_rows.items() if pid and is_wine_process(pid)}
+        if whole_table:
+            a = {k for k in linux_rows if k not in wine_owned}
+            b = {k for k in wine_rows if k not in wine_owned}
+        else:
+            a = {k for k in linux_rows if ours(k)}
+            b = {k for k in wine_rows if ours(k)}
+        if a == b:
+            break
+        print(f"attempt {attempt}: tables differ, reading again")
+        time.sleep(0.5)
     held.close()
+    if not whole_table:
+        print("note: not in a private network namespace; compared this test's rows only")
 
     # Per family: the listener, FIN-WAIT-2 + CLOSE-WAIT, one TIME-WAIT, two ESTABLISHED.
     expected = 2 * 6
