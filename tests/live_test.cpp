@@ -222,7 +222,8 @@ INSTANTIATE_TEST_SUITE_P(backends, live,
                          backend_name);
 #else
 INSTANTIATE_TEST_SUITE_P(backends, live,
-                         ::testing::Values(backend_kind::automatic, backend_kind::procfs),
+                         ::testing::Values(backend_kind::automatic, backend_kind::procfs,
+                                           backend_kind::netlink),
                          backend_name);
 #endif
 

@@ -42,6 +42,7 @@ int run(int argc, char** argv) {
     std::vector<std::string> states;
     std::string backend = "auto";
     std::string proc_root = "/proc";
+    std::string netns;
     app.add_flag("-4,--ipv4", only4, "IPv4 rows only");
     app.add_flag("-6,--ipv6", only6, "IPv6 rows only");
     app.add_option("--state", states,
@@ -53,6 +54,9 @@ int run(int argc, char** argv) {
         ->check(CLI::IsMember({"auto", "procfs", "netlink", "iphlpapi"}));
     app.add_option("--proc-root", proc_root, "Where proc is mounted, or a directory of captures")
         ->capture_default_str();
+    app.add_option("--netns", netns,
+                   "Read the table of another network namespace: a pid or a path such as "
+                   "/run/netns/NAME");
     app.add_flag("-p,--pid", pids, "Show the owning process id and name");
     app.add_flag("--json", json, "Print a JSON array of row objects");
     bool stats = false;
@@ -91,6 +95,7 @@ int run(int argc, char** argv) {
                                            : tcptable::backend_kind::automatic;
     opts.proc_root = proc_root;
     opts.owner_pids = pids;
+    opts.netns = netns;
 
     std::error_code ec;
     tcptable::error_info info;
