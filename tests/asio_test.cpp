@@ -33,6 +33,14 @@ TEST(async_snapshot, plain_callback_completes_on_the_callers_executor) {
     EXPECT_EQ(ran_on, std::this_thread::get_id());
 }
 
+// The error of the failing read below: a missing proc directory on Linux; on Windows the procfs
+// backend itself, which is not supported there.
+#ifdef _WIN32
+const std::error_condition bad_read_error = std::errc::not_supported;
+#else
+const std::error_condition bad_read_error = std::errc::no_such_file_or_directory;
+#endif
+
 TEST(async_snapshot, errors_arrive_as_error_codes_and_convert_back) {
     asio::io_context io;
     snapshot_options o;
@@ -44,7 +52,7 @@ TEST(async_snapshot, errors_arrive_as_error_codes_and_convert_back) {
         EXPECT_TRUE(t.empty());
     });
     io.run_for(std::chrono::seconds(10));
-    EXPECT_EQ(to_std(got), std::errc::no_such_file_or_directory);
+    EXPECT_EQ(to_std(got), bad_read_error);
     // tcptable's own category survives the round trip.
     std::error_code parse = errc::parse_error;
     EXPECT_EQ(to_std(to_boost(parse)), parse);
@@ -89,7 +97,7 @@ asio::awaitable<void> snapshot_twice(tcp::endpoint listening, std::size_t* rows,
     try {
         co_await async_snapshot(ex, bad, asio::use_awaitable);
     } catch (const boost::system::system_error& e) {
-        *threw = to_std(e.code()) == std::errc::no_such_file_or_directory;
+        *threw = to_std(e.code()) == bad_read_error;
     }
 }
 

@@ -9,7 +9,9 @@
 
 #include <boost/asio.hpp>
 
+#ifndef _WIN32
 #include <fcntl.h>
+#endif
 
 #include <chrono>
 #include <functional>
@@ -28,7 +30,14 @@ inline ip_address to_ip(const asio::ip::address& a) {
 
 // Asio 1.74 does not open sockets with SOCK_CLOEXEC: without this, programs the tests start
 // (ss, the CLI) would inherit the test's sockets and show up as their owners.
+#ifdef _WIN32
+// Windows: the same for a socket handle, which child processes would otherwise inherit.
+inline void set_cloexec(asio::detail::socket_type s) {
+    ::SetHandleInformation(reinterpret_cast<HANDLE>(s), HANDLE_FLAG_INHERIT, 0);
+}
+#else
 inline void set_cloexec(int fd) { ::fcntl(fd, F_SETFD, ::fcntl(fd, F_GETFD) | FD_CLOEXEC); }
+#endif
 
 // A listening socket on an ephemeral port of `addr`.
 struct listener {

@@ -1,0 +1,18 @@
+// The iphlpapi backend: GetTcpTable / GetTcp6Table, or GetExtendedTcpTable when owner pids
+// are asked, converted by mib_convert.
+#pragma once
+
+#include <cstdint>
+
+#include "../common/backend.hpp"
+
+namespace tcptable::detail {
+
+std::error_code iphlpapi_snapshot(const snapshot_options& options, backend_output& out,
+                                  error_info& info) noexcept;
+
+// Records a failed call in `info` (the call's name and the system's text for the status) and
+// returns error_from_win32(status).
+std::error_code win32_failure(const char* call, std::uint32_t status, error_info& info);
+
+}  // namespace tcptable::detail
