@@ -28,7 +28,7 @@ TEST(async_snapshot, plain_callback_completes_on_the_callers_executor) {
         EXPECT_TRUE(find_row(t, l.endpoint(), any_endpoint(l.endpoint())));
     });
     EXPECT_FALSE(called);  // never inline: the read runs elsewhere
-    io.run_for(std::chrono::seconds(10));
+    io.run_for(std::chrono::seconds(30));
     EXPECT_TRUE(called);
     EXPECT_EQ(ran_on, std::this_thread::get_id());
 }
@@ -51,7 +51,7 @@ TEST(async_snapshot, errors_arrive_as_error_codes_and_convert_back) {
         got = ec;
         EXPECT_TRUE(t.empty());
     });
-    io.run_for(std::chrono::seconds(10));
+    io.run_for(std::chrono::seconds(30));
     EXPECT_EQ(to_std(got), bad_read_error);
     // tcptable's own category survives the round trip.
     std::error_code parse = errc::parse_error;
@@ -65,9 +65,9 @@ TEST(async_snapshot, use_future) {
     asio::io_context io;
     listener l(io, asio::ip::make_address("::1"));
     auto guard = asio::make_work_guard(io);
-    std::thread runner([&] { io.run_for(std::chrono::seconds(10)); });
+    std::thread runner([&] { io.run_for(std::chrono::seconds(30)); });
     std::future<tcp_table> f = async_snapshot(io.get_executor(), {}, asio::use_future);
-    ASSERT_EQ(f.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+    ASSERT_EQ(f.wait_for(std::chrono::seconds(30)), std::future_status::ready);
     tcp_table t = f.get();
     EXPECT_TRUE(find_row(t, l.endpoint(), any_endpoint(l.endpoint())));
     snapshot_options bad;
@@ -107,7 +107,7 @@ TEST(async_snapshot, cpp20_coroutine) {
     std::size_t rows = 0;
     bool found = false, threw = false;
     asio::co_spawn(io, snapshot_twice(l.endpoint(), &rows, &found, &threw), asio::detached);
-    io.run_for(std::chrono::seconds(10));
+    io.run_for(std::chrono::seconds(30));
     EXPECT_GE(rows, 1u);
     EXPECT_TRUE(found);
     EXPECT_TRUE(threw);
