@@ -1,11 +1,10 @@
 // tcptable's own error codes. Errors from the operating system keep std::system_category().
 #pragma once
 
-#include <tcptable/export.hpp>
-
 #include <cstddef>
 #include <string>
 #include <system_error>
+#include <tcptable/export.hpp>
 
 namespace tcptable {
 

@@ -1,21 +1,20 @@
 // An IPv4 or IPv6 address with an IPv6 scope id: a plain value type, no platform headers.
 #pragma once
 
-#include <tcptable/export.hpp>
-
 #include <array>
 #include <compare>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <tcptable/export.hpp>
 
 namespace tcptable {
 
 enum class ip_family : std::uint8_t { ipv4 = 4, ipv6 = 6 };
 
 class TCPTABLE_EXPORT ip_address {
-public:
+  public:
     using bytes_type = std::array<std::uint8_t, 16>;
 
     // The unspecified IPv4 address 0.0.0.0.
@@ -91,7 +90,7 @@ public:
     }
     friend constexpr bool operator==(const ip_address&, const ip_address&) noexcept = default;
 
-private:
+  private:
     bytes_type bytes_{};
     std::uint32_t scope_id_ = 0;
     ip_family family_ = ip_family::ipv4;

@@ -1,13 +1,12 @@
 // Taking a snapshot of the TCP connection table.
 #pragma once
 
-#include <tcptable/error.hpp>
-#include <tcptable/export.hpp>
-#include <tcptable/tcp_table.hpp>
-
 #include <span>
 #include <string>
 #include <system_error>
+#include <tcptable/error.hpp>
+#include <tcptable/export.hpp>
+#include <tcptable/tcp_table.hpp>
 
 namespace tcptable {
 

@@ -1,12 +1,11 @@
 // TCP statistics, the MIB_TCPSTATS counters GetTcpStatistics returns.
 #pragma once
 
-#include <tcptable/error.hpp>
-#include <tcptable/export.hpp>
-
 #include <cstdint>
 #include <string>
 #include <system_error>
+#include <tcptable/error.hpp>
+#include <tcptable/export.hpp>
 
 namespace tcptable {
 

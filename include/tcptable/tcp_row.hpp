@@ -1,11 +1,10 @@
 // One row of the TCP connection table and the contract's order over rows.
 #pragma once
 
-#include <tcptable/ip_address.hpp>
-#include <tcptable/tcp_state.hpp>
-
 #include <compare>
 #include <cstdint>
+#include <tcptable/ip_address.hpp>
+#include <tcptable/tcp_state.hpp>
 
 namespace tcptable {
 

@@ -1,12 +1,11 @@
 // The twelve TCP states of the MIB_TCP_STATE enumeration, with the same numeric values.
 #pragma once
 
-#include <tcptable/export.hpp>
-
 #include <cstdint>
 #include <initializer_list>
 #include <optional>
 #include <string_view>
+#include <tcptable/export.hpp>
 
 namespace tcptable {
 
@@ -36,7 +35,7 @@ TCPTABLE_EXPORT std::optional<tcp_state> parse_tcp_state(std::string_view name) 
 
 // A set of states, one bit per MIB value.
 class state_set {
-public:
+  public:
     constexpr state_set() noexcept = default;
     constexpr state_set(std::initializer_list<tcp_state> states) noexcept {
         for (auto s : states) bits_ |= bit(s);
@@ -69,7 +68,7 @@ public:
     constexpr std::uint16_t bits() const noexcept { return bits_; }
     friend constexpr bool operator==(state_set, state_set) noexcept = default;
 
-private:
+  private:
     static constexpr std::uint16_t bit(tcp_state s) noexcept {
         auto v = static_cast<unsigned>(s);
         return v >= 1 && v <= 12 ? static_cast<std::uint16_t>(1u << v) : 0;

@@ -1,16 +1,15 @@
 // A snapshot of the TCP connection table: contiguous rows plus what the snapshot could not do.
 #pragma once
 
-#include <tcptable/tcp_row.hpp>
-
 #include <cstddef>
 #include <span>
+#include <tcptable/tcp_row.hpp>
 #include <vector>
 
 namespace tcptable {
 
 class tcp_table {
-public:
+  public:
     using value_type = tcp_row;
     using const_iterator = std::vector<tcp_row>::const_iterator;
     using iterator = std::vector<tcp_row>::iterator;
@@ -37,7 +36,7 @@ public:
     // With owner pids asked: processes whose fd directory could not be read.
     std::size_t unreadable_processes = 0;
 
-private:
+  private:
     std::vector<tcp_row> rows_;
 };
 

@@ -1,14 +1,12 @@
 // tcptable: prints the machine's TCP connection table.
-#include "output.hpp"
-
-#include <tcptable/tcptable.hpp>
-
 #include <CLI/CLI.hpp>
-
 #include <cstdio>
 #include <exception>
 #include <string>
+#include <tcptable/tcptable.hpp>
 #include <vector>
+
+#include "output.hpp"
 
 namespace {
 
@@ -27,8 +25,9 @@ tcptable::state_set parse_states(const std::vector<std::string>& names) {
 }
 
 int run(int argc, char** argv) {
-    CLI::App app{"Prints the TCP connection table, sorted by local address, local port, remote "
-                 "address, remote port (as GetTcpTable with Order = TRUE)."};
+    CLI::App app{
+        "Prints the TCP connection table, sorted by local address, local port, remote "
+        "address, remote port (as GetTcpTable with Order = TRUE)."};
     app.set_version_flag("--version", std::string("tcptable ") + tcptable::version_string);
 
     bool only4 = false, only6 = false, listening = false, unsorted = false, json = false;
@@ -38,7 +37,8 @@ int run(int argc, char** argv) {
     std::string proc_root = "/proc";
     app.add_flag("-4,--ipv4", only4, "IPv4 rows only");
     app.add_flag("-6,--ipv6", only6, "IPv6 rows only");
-    app.add_option("--state", states, "Only these states (comma-separated, e.g. LISTEN,ESTABLISHED)")
+    app.add_option("--state", states,
+                   "Only these states (comma-separated, e.g. LISTEN,ESTABLISHED)")
         ->delimiter(',');
     app.add_flag("-l,--listening", listening, "Listening sockets only (same as --state LISTEN)");
     app.add_flag("--unsorted", unsorted, "Keep the backend's order instead of sorting");

@@ -1,9 +1,9 @@
 #include "output.hpp"
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <unordered_map>
 
 namespace tcptable::cli {
@@ -41,14 +41,14 @@ void flush(std::FILE* out, fmt::memory_buffer& buf) {
 }
 
 class name_cache {
-public:
+  public:
     const std::string& get(std::uint32_t pid) {
         auto [it, inserted] = names_.try_emplace(pid);
         if (inserted) it->second = process_name(pid);
         return it->second;
     }
 
-private:
+  private:
     std::unordered_map<std::uint32_t, std::string> names_;
 };
 
@@ -65,9 +65,9 @@ std::string process_name(std::uint32_t pid) {
 void print_text(std::FILE* out, const tcp_table& table, const print_options& opts) {
     fmt::memory_buffer buf;
     if (opts.header) {
-        fmt::format_to(std::back_inserter(buf), "{:<5} {:<23} {:<23} {:<12}{}\n", "Proto",
-                       "Local Address", "Foreign Address", "State",
-                       opts.show_pid ? " PID/Program name" : "");
+        fmt::format_to(std::back_inserter(buf), "{:<5} {:<23} {:<23} {}\n", "Proto",
+                       "Local Address", "Foreign Address",
+                       opts.show_pid ? "State        PID/Program name" : "State");
     }
     name_cache names;
     for (const tcp_row& r : table) {

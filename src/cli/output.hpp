@@ -1,10 +1,9 @@
 // How the CLI prints a table: text like netstat/ss, or JSON.
 #pragma once
 
-#include <tcptable/tcp_table.hpp>
-
 #include <cstdio>
 #include <string>
+#include <tcptable/tcp_table.hpp>
 #include <vector>
 
 namespace tcptable::cli {

@@ -4,9 +4,8 @@
 // src/unsupported); CMake picks the tree. Shared code never asks which platform it runs on.
 #pragma once
 
-#include <tcptable/snapshot.hpp>
-
 #include <system_error>
+#include <tcptable/snapshot.hpp>
 #include <vector>
 
 namespace tcptable::detail {

@@ -2,17 +2,16 @@
 // tcp_row (network-order address bytes, host-order ports) here, once, and nowhere else.
 #pragma once
 
-#include <tcptable/ip_address.hpp>
-
 #include <boost/endian/conversion.hpp>
-
 #include <cstdint>
+#include <tcptable/ip_address.hpp>
 
 namespace tcptable::detail {
 
 // /proc/net/tcp prints each 32-bit address word with "%08X" of the word as it sits in memory:
 // the bytes are in network order, but the number is read in host order. Storing the parsed
-// number back in native order recovers the network-order bytes (net/ipv4/tcp_ipv4.c, get_tcp4_sock).
+// number back in native order recovers the network-order bytes (net/ipv4/tcp_ipv4.c,
+// get_tcp4_sock).
 inline void store_proc_address_word(std::uint32_t word, std::uint8_t* out) noexcept {
     boost::endian::endian_store<std::uint32_t, 4, boost::endian::order::native>(out, word);
 }

@@ -1,12 +1,11 @@
-#include <tcptable/error.hpp>
-
 #include <string>
+#include <tcptable/error.hpp>
 
 namespace tcptable {
 namespace {
 
 class category final : public std::error_category {
-public:
+  public:
     const char* name() const noexcept override { return "tcptable"; }
     std::string message(int value) const override {
         switch (static_cast<errc>(value)) {

@@ -1,6 +1,5 @@
-#include <tcptable/ip_address.hpp>
-
 #include <charconv>
+#include <tcptable/ip_address.hpp>
 
 namespace tcptable {
 namespace {
@@ -130,7 +129,8 @@ char* ip_address::to_chars(char* first, char* last) const noexcept {
         return p;
     }
     std::uint16_t g[8];
-    for (int i = 0; i < 8; ++i) g[i] = static_cast<std::uint16_t>(bytes_[2 * i] << 8 | bytes_[2 * i + 1]);
+    for (int i = 0; i < 8; ++i)
+        g[i] = static_cast<std::uint16_t>(bytes_[2 * i] << 8 | bytes_[2 * i + 1]);
     // RFC 5952: the longest run (the first of equals) of two or more zero groups becomes "::".
     int best = -1, best_len = 0;
     for (int i = 0; i < 8;) {

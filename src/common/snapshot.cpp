@@ -1,9 +1,8 @@
+#include <algorithm>
+#include <new>
 #include <tcptable/snapshot.hpp>
 
 #include "backend.hpp"
-
-#include <algorithm>
-#include <new>
 
 namespace tcptable {
 
@@ -19,7 +18,8 @@ tcp_table snapshot(const snapshot_options& options, std::error_code& ec,
         ec = detail::platform_snapshot(options, out, details);
         if (ec) return {};
         if (!out.states_filtered && !options.states.is_all()) {
-            std::erase_if(rows, [&](const tcp_row& r) { return !options.states.contains(r.state); });
+            std::erase_if(rows,
+                          [&](const tcp_row& r) { return !options.states.contains(r.state); });
         }
         if (options.sorted) sort_rows(rows);
         tcp_table table(std::move(rows));

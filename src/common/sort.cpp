@@ -1,9 +1,7 @@
-#include <tcptable/snapshot.hpp>
-
-#include <boost/endian/conversion.hpp>
-
 #include <algorithm>
+#include <boost/endian/conversion.hpp>
 #include <cstring>
+#include <tcptable/snapshot.hpp>
 #include <tuple>
 
 namespace tcptable {

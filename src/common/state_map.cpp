@@ -75,10 +75,10 @@ std::optional<tcp_state> parse_tcp_state(std::string_view name) noexcept {
         tcp_state state;
     };
     constexpr alias aliases[] = {
-        {"LISTENING", tcp_state::listen},   {"ESTAB", tcp_state::established},
+        {"LISTENING", tcp_state::listen},      {"ESTAB", tcp_state::established},
         {"SYN-RECV", tcp_state::syn_received}, {"SYN-RCVD", tcp_state::syn_received},
-        {"FIN-WAIT1", tcp_state::fin_wait1}, {"FIN-WAIT2", tcp_state::fin_wait2},
-        {"CLOSE", tcp_state::closed},       {"UNCONN", tcp_state::closed},
+        {"FIN-WAIT1", tcp_state::fin_wait1},   {"FIN-WAIT2", tcp_state::fin_wait2},
+        {"CLOSE", tcp_state::closed},          {"UNCONN", tcp_state::closed},
     };
     for (const auto& a : aliases)
         if (same_name(name, a.name)) return a.state;

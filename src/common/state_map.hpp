@@ -1,10 +1,9 @@
 // The one table that maps TCP states between Linux, the MIB and text.
 #pragma once
 
-#include <tcptable/tcp_state.hpp>
-
 #include <cstdint>
 #include <optional>
+#include <tcptable/tcp_state.hpp>
 
 namespace tcptable::detail {
 

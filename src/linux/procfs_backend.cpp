@@ -1,14 +1,14 @@
 #include "procfs_backend.hpp"
 
-#include "fd.hpp"
-#include "procfs_parser.hpp"
-
 #include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <memory>
+
+#include "fd.hpp"
+#include "procfs_parser.hpp"
 
 namespace tcptable::detail {
 namespace {
@@ -50,8 +50,8 @@ std::error_code procfs_read_file(const std::string& path, ip_family family, stat
             if (used > procfs_parser::max_line_length) {
                 info.file = path;
                 info.line = parser.line_number() + 1;
-                info.message = "line longer than " +
-                               std::to_string(procfs_parser::max_line_length) + " bytes";
+                info.message =
+                    "line longer than " + std::to_string(procfs_parser::max_line_length) + " bytes";
                 return make_error_code(errc::parse_error);
             }
             continue;
@@ -68,14 +68,14 @@ std::error_code procfs_snapshot(const snapshot_options& options, backend_output&
     try {
         const std::string base = options.proc_root + "/net/";
         if (options.family != address_family::ipv6) {
-            if (auto ec = procfs_read_file(base + "tcp", ip_family::ipv4, options.states,
-                                           out.rows, info))
+            if (auto ec =
+                    procfs_read_file(base + "tcp", ip_family::ipv4, options.states, out.rows, info))
                 return ec;
         }
         if (options.family != address_family::ipv4) {
             error_info v6_info;
-            auto ec = procfs_read_file(base + "tcp6", ip_family::ipv6, options.states, out.rows,
-                                       v6_info);
+            auto ec =
+                procfs_read_file(base + "tcp6", ip_family::ipv6, options.states, out.rows, v6_info);
             // A kernel without IPv6 has no tcp6 file: with both families asked, that is an
             // empty IPv6 table, not an error.
             bool no_ipv6 = ec == std::errc::no_such_file_or_directory &&

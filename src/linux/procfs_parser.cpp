@@ -1,9 +1,9 @@
 #include "procfs_parser.hpp"
 
+#include <cstring>
+
 #include "../common/byte_order.hpp"
 #include "../common/state_map.hpp"
-
-#include <cstring>
 
 namespace tcptable::detail {
 namespace {
@@ -90,8 +90,9 @@ std::error_code procfs_parser::parse_header(std::string_view line, error_info& i
     };
     if (!word("sl") || !word("local_address") || !(word("rem_address") || word("remote_address")) ||
         !word("st"))
-        return fail(info, "not a /proc/net/tcp header (expected \"sl local_address "
-                          "rem_address st ...\")");
+        return fail(info,
+                    "not a /proc/net/tcp header (expected \"sl local_address "
+                    "rem_address st ...\")");
     header_seen_ = true;
     return {};
 }
@@ -103,8 +104,7 @@ std::error_code procfs_parser::parse_row(std::string_view line, std::vector<tcp_
     tcp_row row;
     std::uint64_t number = 0;
 
-    auto endpoint = [&](ip_address& addr, std::uint16_t& port, const char* which) {
-        c.what = which;
+    auto endpoint = [&](ip_address& addr, std::uint16_t& port) {
         std::uint8_t bytes[16] = {};
         for (std::size_t i = 0; i < words; ++i) {
             std::uint32_t w;
@@ -124,52 +124,31 @@ std::error_code procfs_parser::parse_row(std::string_view line, std::vector<tcp_
         return c.at_separator();
     };
 
-    c.skip_spaces();
-    c.what = "slot number";
-    bool ok = c.decimal(number, UINT32_MAX) && c.expect(':');
-    if (ok) {
+    // Each field: spaces, then the value, then a space or the end of the line.
+    bool missing = false;
+    auto field = [&](const char* what) {
         c.skip_spaces();
-        ok = endpoint(row.local_address, row.local_port, "local address");
-    }
-    if (ok) {
-        c.skip_spaces();
-        ok = endpoint(row.remote_address, row.remote_port, "remote address");
-    }
+        c.what = what;
+        missing = c.p == c.end;
+        return !missing;
+    };
+    auto field_end = [&] { return c.p == c.end || *c.p == ' '; };
     std::uint32_t linux_state = 0;
-    if (ok) {
-        c.skip_spaces();
-        c.what = "state";
-        ok = c.hex_fixed(2, linux_state) && c.at_separator();
-    }
+    bool ok = field("slot number") && c.decimal(number, UINT32_MAX) && c.expect(':') &&
+              field("local address") && endpoint(row.local_address, row.local_port) &&
+              field("remote address") && endpoint(row.remote_address, row.remote_port) &&
+              field("state") && c.hex_fixed(2, linux_state) && field_end();
     // tx_queue:rx_queue, tr:tm->when, retrnsmt: checked for shape, not kept.
-    for (const char* f : {"tx_queue:rx_queue", "tr:tm->when", "retrnsmt"}) {
-        if (!ok) break;
-        c.skip_spaces();
-        c.what = f;
-        ok = c.skip_hex_token() && c.at_separator();
-    }
-    if (ok) {
-        c.skip_spaces();
-        c.what = "uid";
-        ok = c.decimal(number, UINT32_MAX) && c.at_separator();
-        row.uid = static_cast<std::uint32_t>(number);
-    }
-    if (ok) {
-        c.skip_spaces();
-        c.what = "timeout";
-        ok = c.decimal(number, UINT64_MAX / 10) && c.at_separator();
-    }
-    if (ok) {
-        c.skip_spaces();
-        c.what = "inode";
-        // Socket inode numbers are unsigned int in the kernel (get_next_ino()).
-        ok = c.decimal(number, UINT32_MAX) && (c.p == c.end || *c.p == ' ');
-        row.inode = static_cast<std::uint32_t>(number);
-    }
-    if (!ok) {
-        std::string msg = c.p == c.end ? "missing field: " : "malformed field: ";
-        return fail(info, msg + c.what);
-    }
+    for (const char* f : {"tx_queue:rx_queue", "tr:tm->when", "retrnsmt"})
+        ok = ok && field(f) && c.skip_hex_token() && field_end();
+    ok = ok && field("uid") && c.decimal(number, UINT32_MAX) && field_end();
+    row.uid = static_cast<std::uint32_t>(number);
+    ok = ok && field("timeout") && c.decimal(number, UINT64_MAX / 10) && field_end();
+    // Socket inode numbers are unsigned int in the kernel (get_next_ino()).
+    ok = ok && field("inode") && c.decimal(number, UINT32_MAX) && field_end();
+    row.inode = static_cast<std::uint32_t>(number);
+    if (!ok)
+        return fail(info, std::string(missing ? "missing field: " : "malformed field: ") + c.what);
     auto state = mib_state_from_linux(linux_state);
     if (!state) return fail(info, "unknown TCP state " + std::to_string(linux_state));
     row.state = *state;
@@ -214,8 +193,8 @@ std::error_code parse_proc_net_tcp(std::string_view contents, ip_family family,
                                    std::vector<tcp_row>& out, error_info& info) {
     procfs_parser parser(family, std::move(file_name), states);
     auto last_nl = contents.rfind('\n');
-    std::string_view whole = last_nl == std::string_view::npos ? std::string_view{}
-                                                               : contents.substr(0, last_nl + 1);
+    std::string_view whole =
+        last_nl == std::string_view::npos ? std::string_view{} : contents.substr(0, last_nl + 1);
     std::string_view rest =
         last_nl == std::string_view::npos ? contents : contents.substr(last_nl + 1);
     if (auto ec = parser.parse_lines(whole, out, info)) return ec;

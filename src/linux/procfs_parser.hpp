@@ -1,19 +1,18 @@
 // A pure parser for /proc/net/tcp and /proc/net/tcp6: bytes in, rows out, no I/O.
 #pragma once
 
-#include <tcptable/error.hpp>
-#include <tcptable/tcp_row.hpp>
-
 #include <cstddef>
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <tcptable/error.hpp>
+#include <tcptable/tcp_row.hpp>
 #include <vector>
 
 namespace tcptable::detail {
 
 class procfs_parser {
-public:
+  public:
     // A line longer than this is an error: the kernel's lines are under 200 bytes.
     static constexpr std::size_t max_line_length = 512;
 
@@ -23,15 +22,14 @@ public:
 
     // Parses `text`, which must end just after a '\n' (or be empty): whole lines only, so a
     // reader can feed the file chunk by chunk. The first line fed must be the header.
-    std::error_code parse_lines(std::string_view text, std::vector<tcp_row>& out,
-                                error_info& info);
+    std::error_code parse_lines(std::string_view text, std::vector<tcp_row>& out, error_info& info);
 
     // Ends the input. `rest` is what followed the last '\n' (a truncated line if not empty).
     std::error_code finish(std::string_view rest, error_info& info);
 
     std::size_t line_number() const noexcept { return line_; }
 
-private:
+  private:
     std::error_code fail(error_info& info, std::string message) const;
     std::error_code parse_header(std::string_view line, error_info& info);
     std::error_code parse_row(std::string_view line, std::vector<tcp_row>& out, error_info& info);

@@ -2,13 +2,14 @@
 // Tests touch only the sockets these helpers create.
 #pragma once
 
-#include <tcptable/tcptable.hpp>
+// Boost 1.74's asio/awaitable.hpp uses std::exchange without including <utility>.
+#include <utility>
 
 #include <boost/asio.hpp>
-
 #include <chrono>
 #include <functional>
 #include <optional>
+#include <tcptable/tcptable.hpp>
 #include <thread>
 
 namespace tcptable::testing {

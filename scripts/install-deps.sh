@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs what tcptable needs to build and test, from Debian 12's packages (run as root).
+set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
+packages=(
+  cmake ninja-build g++ pkg-config
+  libboost-dev            # Boost.Endian, Boost.Asio (header-only)
+  libcli11-dev            # CLI parsing
+  nlohmann-json3-dev      # JSON
+  libfmt-dev              # text formatting
+  libgtest-dev libgmock-dev  # GoogleTest
+  libbenchmark-dev        # Google Benchmark
+  iproute2                # ss, ip netns: the tests cross-check against them
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
