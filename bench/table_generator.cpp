@@ -11,7 +11,9 @@
 // prints "ready <rows>" on stdout (and writes it to PATH) once every row exists, then waits
 // for SIGTERM/SIGINT or the end of --seconds. Established sockets carry SO_LINGER 0 from the
 // start, so any exit, even SIGKILL, resets them instead of leaving TIME-WAIT behind. The
-// TIME-WAIT rows hold no descriptor and stay until the kernel expires them (60 s on Linux).
+// TIME-WAIT rows hold no descriptor; the kernel expires them after 60 s, and the workers
+// remake each batch as it expires, so the table keeps its size for as long as it is held.
+// Those left at exit expire on their own.
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -207,15 +209,18 @@ bool open_listener(bool v6, int v4_index, int& next_port, listener& out) {
 // than let connect() reuse (and silently replace) that row, which an automatic port could do.
 class client_ports {
   public:
-    client_ports(bool v6, int first, int last) : v6_(v6), port_(first), last_(last) {}
+    client_ports(bool v6, int first, int last)
+        : v6_(v6), first_(first), port_(first), last_(last) {}
 
     int bound_socket() {
         const int addresses = v6_ ? 1 : v4_address_count;
-        while (port_ <= last_) {
+        // One pass over all pairs at most; wrapping around lets a long run reuse the ports
+        // of TIME-WAIT rows that have expired.
+        for (long tries = long(last_ - first_ + 1) * addresses; tries > 0; --tries) {
             sockaddr_storage a = loopback(v6_, address_, port_);
             if (++address_ == addresses) {
                 address_ = 0;
-                ++port_;
+                port_ = port_ == last_ ? first_ : port_ + 1;
             }
             int fd = new_socket(v6_);
             if (fd < 0) return -1;
@@ -231,6 +236,7 @@ class client_ports {
   private:
     bool v6_;
     int address_ = 0;
+    int first_;
     int port_;
     int last_;
 };
@@ -264,7 +270,12 @@ int connect_batch(const listener& l, client_ports& ports, int count, std::vector
 
 // Leaves one TIME-WAIT row per pair on the client side: the client closes first (FIN), the
 // server sees end-of-file and closes too, and the side that closed first holds TIME-WAIT.
-void close_into_time_wait(std::vector<int>& clients, std::vector<int>& servers) {
+// Returns the local address of the batch's first client, by which the batch is watched.
+sockaddr_storage close_into_time_wait(std::vector<int>& clients, std::vector<int>& servers) {
+    sockaddr_storage sample{};
+    socklen_t len = sizeof sample;
+    if (!clients.empty())
+        ::getsockname(clients.front(), reinterpret_cast<sockaddr*>(&sample), &len);
     for (int fd : clients) ::close(fd);
     for (int fd : servers) {
         pollfd p{fd, POLLIN, 0};
@@ -278,13 +289,55 @@ void close_into_time_wait(std::vector<int>& clients, std::vector<int>& servers) 
     }
     clients.clear();
     servers.clear();
+    return sample;
+}
+
+// Whether a TIME-WAIT row still holds `a`: binding to it fails with EADDRINUSE while it does
+// (no SO_REUSEADDR). The probe socket is closed at once and never connects: no row of its own.
+bool still_held(const sockaddr_storage& a) {
+    int fd = new_socket(a.ss_family == AF_INET6);
+    if (fd < 0) return true;
+    bool held =
+        ::bind(fd, reinterpret_cast<const sockaddr*>(&a), length_of(a)) != 0 && errno == EADDRINUSE;
+    ::close(fd);
+    return held;
+}
+
+// A batch of TIME-WAIT rows made together, which the kernel expires together.
+struct time_wait_batch {
+    sockaddr_storage sample;
+    int rows;
+};
+
+// What a worker holds: its descriptors, and what it needs to renew its TIME-WAIT rows.
+struct worker_state {
+    explicit worker_state(const worker_plan& plan)
+        : ports_v4(false, plan.port_first, plan.port_last),
+          ports_v6(true, plan.port_first, plan.port_last) {}
+    std::vector<int> held;
+    std::vector<listener> v4_listeners, v6_listeners;
+    client_ports ports_v4, ports_v6;
+    std::vector<time_wait_batch> time_wait;  // oldest first
+};
+
+// Makes up to `count` TIME-WAIT rows in one batch (at most batch_size); returns how many.
+int make_time_wait_batch(worker_state& w, int count, std::size_t round) {
+    if (w.v4_listeners.empty()) return 0;
+    std::vector<int> clients, servers;
+    const auto& l = w.v4_listeners[round % w.v4_listeners.size()];
+    int n = connect_batch(l, w.ports_v4, std::min(batch_size, count), clients, servers);
+    sockaddr_storage sample = close_into_time_wait(clients, servers);
+    if (n > 0) w.time_wait.push_back({sample, n});
+    return n;
 }
 
 // Builds one worker's rows and returns how many exist.
-long build(const worker_plan& plan, int listeners_per_worker, std::vector<int>& held) {
+long build(const worker_plan& plan, int listeners_per_worker, worker_state& w) {
     long rows = 0;
     int next_port = listener_port_first + plan.index * 50;
-    std::vector<listener> v4_listeners, v6_listeners;
+    auto& held = w.held;
+    auto& v4_listeners = w.v4_listeners;
+    auto& v6_listeners = w.v6_listeners;
     for (int i = 0; i < listeners_per_worker; ++i) {
         bool v6 = i == listeners_per_worker - 1;
         listener l;
@@ -298,19 +351,17 @@ long build(const worker_plan& plan, int listeners_per_worker, std::vector<int>& 
         ++rows;
     }
 
-    client_ports ports_v4(false, plan.port_first, plan.port_last);
-    client_ports ports_v6(true, plan.port_first, plan.port_last);
+    auto& ports_v4 = w.ports_v4;
+    auto& ports_v6 = w.ports_v6;
     std::vector<int> clients, servers;
     clients.reserve(batch_size);
     servers.reserve(batch_size);
 
     // TIME-WAIT first, from the IPv4 ports: these pairs free their descriptors at once.
     long tw_left = plan.time_wait;
-    for (long round = 0; tw_left > 0 && !v4_listeners.empty() && round < plan.time_wait; ++round) {
-        const auto& l = v4_listeners[std::size_t(round) % v4_listeners.size()];
+    for (long round = 0; tw_left > 0 && round < plan.time_wait; ++round) {
         int n =
-            connect_batch(l, ports_v4, int(std::min<long>(batch_size, tw_left)), clients, servers);
-        close_into_time_wait(clients, servers);
+            make_time_wait_batch(w, int(std::min<long>(batch_size, tw_left)), std::size_t(round));
         if (n == 0) break;
         tw_left -= n;
         rows += n;
@@ -353,18 +404,68 @@ int wait_signal_until(const sigset_t& signals, const timespec& deadline) {
     return 0;
 }
 
+// Holds the rows until a signal or the deadline. TIME-WAIT rows expire after 60 s (a little
+// more: the timer wheel rounds up), so each batch is watched from 59.9 s on and remade as soon
+// as it is gone: the table keeps its size for a benchmark that runs for minutes.
+void hold(worker_state& w, const sigset_t& signals, const timespec& deadline) {
+    constexpr long long watch_from_ns = 59900LL * 1000000;
+    constexpr long long poll_ns = 50LL * 1000000;
+    std::vector<timespec> made(w.time_wait.size());
+    timespec start;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    for (auto& t : made) t = start;
+    auto plus = [](timespec t, long long ns) {
+        long long v = t.tv_nsec + ns;
+        t.tv_sec += time_t(v / 1000000000LL);
+        t.tv_nsec = long(v % 1000000000LL);
+        return t;
+    };
+    auto before = [](const timespec& a, const timespec& b) {
+        return a.tv_sec < b.tv_sec || (a.tv_sec == b.tv_sec && a.tv_nsec < b.tv_nsec);
+    };
+    // Bounded: at most one wake-up per 50 ms over the run (at most an hour).
+    for (long i = 0; i < 3600L * 20 + 100; ++i) {
+        timespec due = deadline;
+        std::size_t oldest = 0;
+        for (std::size_t b = 1; b < made.size(); ++b)
+            if (before(made[b], made[oldest])) oldest = b;
+        if (!made.empty()) {
+            timespec watch = plus(made[oldest], watch_from_ns);
+            if (before(watch, due)) due = watch;
+        }
+        if (wait_signal_until(signals, due) != 0) return;
+        timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if (!before(now, deadline)) return;
+        if (made.empty()) continue;
+        if (still_held(w.time_wait[oldest].sample)) {
+            made[oldest] = plus(now, poll_ns - watch_from_ns);  // look again in 50 ms
+            continue;
+        }
+        int rows = w.time_wait[oldest].rows;
+        auto last = w.time_wait.size();
+        if (make_time_wait_batch(w, rows, oldest) > 0) {
+            w.time_wait[oldest] = w.time_wait[last];
+            w.time_wait.pop_back();
+            made[oldest] = now;
+        } else {
+            made[oldest] = plus(now, 1000000000LL - watch_from_ns);  // no port now; retry in 1 s
+        }
+    }
+}
+
 [[noreturn]] void run_worker(const worker_plan& plan, const config& c, int report_fd,
                              const sigset_t& signals, const timespec& deadline) {
     // The worker must not outlive the generator, whatever kills the generator.
     prctl(PR_SET_PDEATHSIG, SIGKILL);
-    std::vector<int> held;
-    held.reserve(std::size_t(2 * (plan.pairs_v4 + plan.pairs_v6) + 16));
-    long rows = build(plan, c.listeners_per_worker, held);
+    worker_state w(plan);
+    w.held.reserve(std::size_t(2 * (plan.pairs_v4 + plan.pairs_v6) + 16));
+    long rows = build(plan, c.listeners_per_worker, w);
     (void)!::write(report_fd, &rows, sizeof rows);
     ::close(report_fd);
-    wait_signal_until(signals, deadline);
+    hold(w, signals, deadline);
     // Established sockets carry SO_LINGER 0, so closing them (here or at exit) resets them.
-    for (int fd : held) ::close(fd);
+    for (int fd : w.held) ::close(fd);
     _exit(0);
 }
 
