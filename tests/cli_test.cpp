@@ -1,14 +1,12 @@
 // The tcptable command-line tool, run as a separate process.
-#include "support/loopback.hpp"
-
-#include <nlohmann/json.hpp>
-
 #include <gtest/gtest.h>
-
 #include <sys/wait.h>
 
 #include <array>
 #include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "support/loopback.hpp"
 
 namespace tcptable::testing {
 namespace {
@@ -39,7 +37,9 @@ result run_cli(const std::string& args) {
     return r;
 }
 
-std::size_t count_lines(const std::string& s) { return std::size_t(std::count(s.begin(), s.end(), '\n')); }
+std::size_t count_lines(const std::string& s) {
+    return std::size_t(std::count(s.begin(), s.end(), '\n'));
+}
 
 const std::string captures = std::string(TCPTABLE_TEST_DATA_DIR) + "/cli";
 
@@ -53,8 +53,8 @@ TEST(cli, help_and_version_exit_zero) {
 }
 
 TEST(cli, usage_errors_exit_two_with_one_line) {
-    for (const char* args : {"--no-such-option", "--state BOGUS", "--backend nope", "-4 -6", "--state",
-                             "extra-positional"}) {
+    for (const char* args : {"--no-such-option", "--state BOGUS", "--backend nope", "-4 -6",
+                             "--state", "extra-positional"}) {
         auto r = run_cli(args);
         EXPECT_EQ(r.exit_code, 2) << args;
         EXPECT_EQ(count_lines(r.err), 1u) << args << ": " << r.err;
@@ -71,7 +71,8 @@ TEST(cli, runtime_errors_exit_one_with_the_cause) {
 
     auto bad = run_cli("--backend procfs --proc-root " + captures + "/malformed");
     EXPECT_EQ(bad.exit_code, 1);
-    EXPECT_NE(bad.err.find("malformed/net/tcp:3: malformed field: remote address"), std::string::npos)
+    EXPECT_NE(bad.err.find("malformed/net/tcp:3: malformed field: remote address"),
+              std::string::npos)
         << bad.err;
 }
 
@@ -90,7 +91,8 @@ TEST(cli, text_output_of_a_captured_table_is_exact) {
     EXPECT_EQ(l.out,
               "Proto Local Address           Foreign Address         State\n"
               "tcp6  [::]:22                 [::]:*                  LISTEN\n");
-    auto s = run_cli("--backend procfs --proc-root " + captures + "/small -4 --state time-wait,ESTABLISHED");
+    auto s = run_cli("--backend procfs --proc-root " + captures +
+                     "/small -4 --state time-wait,ESTABLISHED");
     EXPECT_EQ(count_lines(s.out), 3u);
     EXPECT_NE(s.out.find("TIME-WAIT"), std::string::npos);
 }
@@ -108,8 +110,9 @@ TEST(cli, json_has_exactly_the_documented_keys) {
     auto j = nlohmann::json::parse(r.out);
     ASSERT_TRUE(j.is_array());
     ASSERT_EQ(j.size(), 6u);
-    const std::set<std::string> allowed{"family", "local_address", "local_port", "remote_address",
-                                        "remote_port", "state", "pid", "inode", "uid"};
+    const std::set<std::string> allowed{
+        "family", "local_address", "local_port", "remote_address", "remote_port", "state",
+        "pid",    "inode",         "uid"};
     for (const auto& row : j) {
         for (const auto& [k, v] : row.items()) EXPECT_TRUE(allowed.count(k)) << k;
         EXPECT_TRUE(row.at("local_port").is_number());
@@ -128,6 +131,33 @@ TEST(cli, json_has_exactly_the_documented_keys) {
     EXPECT_EQ(run_cli("--proc-root " + captures + "/empty --backend procfs --json").out, "[]\n");
 }
 
+TEST(cli, statistics) {
+    auto r = run_cli("--stats");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(count_lines(r.out), 15u);
+    EXPECT_EQ(r.out.rfind("RtoAlgorithm ", 0), 0u);
+    EXPECT_NE(r.out.find("\nNumConns "), std::string::npos);
+    auto j = nlohmann::json::parse(run_cli("--stats --json").out);
+    EXPECT_EQ(j.size(), 15u);
+    EXPECT_EQ(j["MaxConn"], -1);
+    EXPECT_GE(j["NumConns"].get<int>(), 0);
+    auto bad = run_cli("--stats --proc-root /nonexistent-tcptable");
+    EXPECT_EQ(bad.exit_code, 1);
+    EXPECT_NE(bad.err.find("/nonexistent-tcptable/net/snmp"), std::string::npos);
+}
+
+TEST(cli, pid_column_names_the_owner) {
+    asio::io_context io;
+    listener l(io, asio::ip::make_address("127.0.0.1"));
+    auto r = run_cli("-p -l -4");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    std::string needle = "127.0.0.1:" + std::to_string(l.endpoint().port()) + " ";
+    auto pos = r.out.find(needle);
+    ASSERT_NE(pos, std::string::npos);
+    std::string line = r.out.substr(pos, r.out.find('\n', pos) - pos);
+    EXPECT_NE(line.find(" " + std::to_string(::getpid()) + "/cli_test"), std::string::npos) << line;
+}
+
 TEST(cli, live_table_shows_the_tests_own_listener) {
     asio::io_context io;
     listener l(io, asio::ip::make_address("127.0.0.1"));
@@ -139,7 +169,8 @@ TEST(cli, live_table_shows_the_tests_own_listener) {
     auto j = nlohmann::json::parse(run_cli("--json -4").out);
     int matches = 0;
     for (const auto& row : j)
-        if (row["local_port"] == l.endpoint().port() || row["remote_port"] == l.endpoint().port()) ++matches;
+        if (row["local_port"] == l.endpoint().port() || row["remote_port"] == l.endpoint().port())
+            ++matches;
     EXPECT_EQ(matches, 3);  // the listener and both ends of the connection
 }
 

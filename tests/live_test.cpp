@@ -1,13 +1,13 @@
 // Live tables: sockets this test makes with Boost.Asio on 127.0.0.1 and ::1, read back through
 // every backend, and compared with ss. Only the test's own sockets are ever touched.
-#include "support/loopback.hpp"
-
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <set>
 #include <sstream>
+
+#include "support/loopback.hpp"
 
 namespace tcptable::testing {
 namespace {
@@ -16,7 +16,7 @@ const asio::ip::address v4_loopback = asio::ip::make_address("127.0.0.1");
 const asio::ip::address v6_loopback = asio::ip::make_address("::1");
 
 class live : public ::testing::TestWithParam<backend_kind> {
-protected:
+  protected:
     snapshot_options opts() const {
         snapshot_options o;
         o.backend = GetParam();
@@ -63,9 +63,8 @@ TEST_P(live, active_closer_ends_in_time_wait) {
     c.server.read_some(asio::buffer(&byte, 1), ec);  // ...the server sees EOF...
     EXPECT_EQ(ec, asio::error::eof);
     c.server.close();  // ...and closes: the client's side waits in TIME-WAIT.
-    ASSERT_TRUE(wait_until([&] {
-        return state_of(opts(), client_local, client_remote) == tcp_state::time_wait;
-    }));
+    ASSERT_TRUE(wait_until(
+        [&] { return state_of(opts(), client_local, client_remote) == tcp_state::time_wait; }));
     auto row = find_row(snapshot(opts()), client_local, client_remote);
     ASSERT_TRUE(row);
     EXPECT_EQ(row->inode, 0u);  // TIME-WAIT holds no socket
@@ -94,19 +93,22 @@ TEST_P(live, family_and_state_filters) {
     auto o = opts();
     o.family = address_family::ipv4;
     tcp_table t = snapshot(o);
-    EXPECT_TRUE(std::all_of(t.begin(), t.end(), [](auto& r) { return r.family() == ip_family::ipv4; }));
+    EXPECT_TRUE(
+        std::all_of(t.begin(), t.end(), [](auto& r) { return r.family() == ip_family::ipv4; }));
     EXPECT_TRUE(find_row(t, l4.endpoint(), any_endpoint(l4.endpoint())));
     EXPECT_FALSE(find_row(t, l6.endpoint(), any_endpoint(l6.endpoint())));
 
     o.family = address_family::ipv6;
     t = snapshot(o);
-    EXPECT_TRUE(std::all_of(t.begin(), t.end(), [](auto& r) { return r.family() == ip_family::ipv6; }));
+    EXPECT_TRUE(
+        std::all_of(t.begin(), t.end(), [](auto& r) { return r.family() == ip_family::ipv6; }));
     EXPECT_TRUE(find_row(t, l6.endpoint(), any_endpoint(l6.endpoint())));
 
     o.family = address_family::both;
     o.states = state_set::listening();
     t = snapshot(o);
-    EXPECT_TRUE(std::all_of(t.begin(), t.end(), [](auto& r) { return r.state == tcp_state::listen; }));
+    EXPECT_TRUE(
+        std::all_of(t.begin(), t.end(), [](auto& r) { return r.state == tcp_state::listen; }));
     EXPECT_TRUE(find_row(t, l4.endpoint(), any_endpoint(l4.endpoint())));
     EXPECT_TRUE(find_row(t, l6.endpoint(), any_endpoint(l6.endpoint())));
     EXPECT_FALSE(find_row(t, c4.client.local_endpoint(), c4.client.remote_endpoint()));
@@ -140,8 +142,10 @@ TEST_P(live, sorted_and_unsorted_hold_the_same_rows) {
     std::sort(b.begin(), b.end(), row_order{});
     EXPECT_EQ(a, b);
     // The sorted table has every IPv4 row before every IPv6 row.
-    auto first_v6 = std::find_if(sorted.begin(), sorted.end(), [](auto& r) { return r.family() == ip_family::ipv6; });
-    EXPECT_TRUE(std::all_of(first_v6, sorted.end(), [](auto& r) { return r.family() == ip_family::ipv6; }));
+    auto first_v6 = std::find_if(sorted.begin(), sorted.end(),
+                                 [](auto& r) { return r.family() == ip_family::ipv6; });
+    EXPECT_TRUE(
+        std::all_of(first_v6, sorted.end(), [](auto& r) { return r.family() == ip_family::ipv6; }));
 }
 
 // Runs `ss -tanH` and keeps the rows on the given ports: (state, local, remote) as text.
@@ -163,10 +167,12 @@ std::set<std::string> ss_rows(const std::set<std::uint16_t>& ports) {
         if (!ports.count(std::uint16_t(lp)) && !ports.count(std::uint16_t(rp))) continue;
         auto st = parse_tcp_state(state);
         auto norm = [](std::string ep) {
-            if (ep.size() > 2 && ep.substr(ep.size() - 2) == ":*") ep.replace(ep.size() - 1, 1, "0");
+            if (ep.size() > 2 && ep.substr(ep.size() - 2) == ":*")
+                ep.replace(ep.size() - 1, 1, "0");
             return ep;
         };
-        out.insert(std::string(st ? to_string(*st) : "?" + state) + " " + norm(local) + " " + norm(remote));
+        out.insert(std::string(st ? to_string(*st) : "?" + state) + " " + norm(local) + " " +
+                   norm(remote));
     }
     ::pclose(p);
     return out;
@@ -188,8 +194,9 @@ TEST_P(live, matches_ss_for_the_tests_own_sockets) {
     for (int attempt = 0; attempt < 20; ++attempt) {
         ours.clear();
         for (const auto& r : own_rows(snapshot(opts()), ports))
-            ours.insert(std::string(to_string(r.state)) + " " + endpoint_text(r.local_address, r.local_port) +
-                        " " + endpoint_text(r.remote_address, r.remote_port));
+            ours.insert(std::string(to_string(r.state)) + " " +
+                        endpoint_text(r.local_address, r.local_port) + " " +
+                        endpoint_text(r.remote_address, r.remote_port));
         theirs = ss_rows(ports);
         if (ours == theirs) break;
         std::this_thread::sleep_for(std::chrono::milliseconds(50));

@@ -6,6 +6,7 @@
 #include <system_error>
 #include <tcptable/error.hpp>
 #include <tcptable/export.hpp>
+#include <tcptable/snapshot.hpp>
 
 namespace tcptable {
 
@@ -28,6 +29,9 @@ struct tcp_statistics {
 };
 
 struct statistics_options {
+    // Which rows num_conns counts (GetTcpStatisticsEx's family). The counters themselves are
+    // shared by IPv4 and IPv6 on Linux.
+    address_family family = address_family::both;
     // As in snapshot_options: where proc is mounted, or /proc/<pid> for another namespace.
     std::string proc_root = "/proc";
     std::string netns;

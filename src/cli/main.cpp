@@ -24,6 +24,13 @@ tcptable::state_set parse_states(const std::vector<std::string>& names) {
     return set;
 }
 
+int report(const std::error_code& ec, const tcptable::error_info& info) {
+    std::string where = info.to_string();
+    std::fprintf(stderr, "tcptable: %s%s%s\n", ec.message().c_str(), where.empty() ? "" : ": ",
+                 where.c_str());
+    return exit_runtime_error;
+}
+
 int run(int argc, char** argv) {
     CLI::App app{
         "Prints the TCP connection table, sorted by local address, local port, remote "
@@ -48,6 +55,8 @@ int run(int argc, char** argv) {
         ->capture_default_str();
     app.add_flag("-p,--pid", pids, "Show the owning process id and name");
     app.add_flag("--json", json, "Print a JSON array of row objects");
+    bool stats = false;
+    app.add_flag("--stats", stats, "Print the TCP statistics (GetTcpStatistics' MIB_TCPSTATS)");
 
     try {
         app.parse(argc, argv);
@@ -85,13 +94,18 @@ int run(int argc, char** argv) {
 
     std::error_code ec;
     tcptable::error_info info;
-    tcptable::tcp_table table = tcptable::snapshot(opts, ec, &info);
-    if (ec) {
-        std::string where = info.to_string();
-        std::fprintf(stderr, "tcptable: %s%s%s\n", ec.message().c_str(), where.empty() ? "" : ": ",
-                     where.c_str());
-        return exit_runtime_error;
+    if (stats) {
+        tcptable::statistics_options so;
+        so.family = opts.family;
+        so.proc_root = opts.proc_root;
+        so.netns = opts.netns;
+        tcptable::tcp_statistics st = tcptable::statistics(so, ec, &info);
+        if (ec) return report(ec, info);
+        tcptable::cli::print_statistics(stdout, st, json);
+        return std::fflush(stdout) == 0 ? 0 : exit_runtime_error;
     }
+    tcptable::tcp_table table = tcptable::snapshot(opts, ec, &info);
+    if (ec) return report(ec, info);
 
     tcptable::cli::print_options popts;
     popts.show_pid = pids;

@@ -89,6 +89,35 @@ void print_text(std::FILE* out, const tcp_table& table, const print_options& opt
     flush(out, buf);
 }
 
+void print_statistics(std::FILE* out, const tcp_statistics& s, bool json) {
+    // The MIB_TCPSTATS field names, without the dw prefix, in their structure order.
+    const std::pair<const char*, std::int64_t> fields[] = {
+        {"RtoAlgorithm", s.rto_algorithm},
+        {"RtoMin", s.rto_min},
+        {"RtoMax", s.rto_max},
+        {"MaxConn", s.max_conn},
+        {"ActiveOpens", std::int64_t(s.active_opens)},
+        {"PassiveOpens", std::int64_t(s.passive_opens)},
+        {"AttemptFails", std::int64_t(s.attempt_fails)},
+        {"EstabResets", std::int64_t(s.estab_resets)},
+        {"CurrEstab", std::int64_t(s.curr_estab)},
+        {"InSegs", std::int64_t(s.in_segs)},
+        {"OutSegs", std::int64_t(s.out_segs)},
+        {"RetransSegs", std::int64_t(s.retrans_segs)},
+        {"InErrs", std::int64_t(s.in_errs)},
+        {"OutRsts", std::int64_t(s.out_rsts)},
+        {"NumConns", std::int64_t(s.num_conns)},
+    };
+    if (json) {
+        nlohmann::json j = nlohmann::json::object();
+        for (const auto& [name, value] : fields) j[name] = value;
+        std::fprintf(out, "%s\n", j.dump(2).c_str());
+        return;
+    }
+    for (const auto& [name, value] : fields)
+        std::fprintf(out, "%-13s %lld\n", name, static_cast<long long>(value));
+}
+
 void print_json(std::FILE* out, const tcp_table& table, const print_options&) {
     // One object per row, written row by row so a 100k-row table never exists twice in memory.
     fmt::memory_buffer buf;

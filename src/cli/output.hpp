@@ -3,6 +3,7 @@
 
 #include <cstdio>
 #include <string>
+#include <tcptable/statistics.hpp>
 #include <tcptable/tcp_table.hpp>
 #include <vector>
 
@@ -18,6 +19,9 @@ void print_text(std::FILE* out, const tcp_table& table, const print_options& opt
 
 // Writes the table as a JSON array of row objects (keys documented in the README).
 void print_json(std::FILE* out, const tcp_table& table, const print_options& opts);
+
+// Writes the MIB_TCPSTATS counters, as "Name value" lines or as one JSON object.
+void print_statistics(std::FILE* out, const tcp_statistics& s, bool json);
 
 // The command name of a process (/proc/<pid>/comm), or "" when unknown.
 std::string process_name(std::uint32_t pid);

@@ -6,6 +6,7 @@
 
 #include <system_error>
 #include <tcptable/snapshot.hpp>
+#include <tcptable/statistics.hpp>
 #include <vector>
 
 namespace tcptable::detail {
@@ -25,6 +26,16 @@ struct backend_output {
 
 std::error_code platform_snapshot(const snapshot_options& options, backend_output& out,
                                   error_info& info) noexcept;
+
+// Fills tcp_row::pid and owner_count for rows that hold a socket inode, and the unmapped
+// counters, when options.owner_pids is set. A backend whose OS call already returns owners
+// (Windows) leaves this a no-op.
+std::error_code platform_fill_owners(const snapshot_options& options, backend_output& out,
+                                     error_info& info) noexcept;
+
+// Reads the TCP counters of MIB_TCPSTATS, all but num_conns (which shared code counts).
+std::error_code platform_statistics(const statistics_options& options, tcp_statistics& stats,
+                                    error_info& info) noexcept;
 
 // What backend_kind::automatic resolves to now.
 backend_kind platform_default_backend() noexcept;

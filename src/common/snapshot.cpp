@@ -16,6 +16,7 @@ tcp_table snapshot(const snapshot_options& options, std::error_code& ec,
         std::vector<tcp_row> rows;
         detail::backend_output out{rows};
         ec = detail::platform_snapshot(options, out, details);
+        if (!ec && options.owner_pids) ec = detail::platform_fill_owners(options, out, details);
         if (ec) return {};
         if (!out.states_filtered && !options.states.is_all()) {
             std::erase_if(rows,

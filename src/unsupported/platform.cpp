@@ -9,6 +9,18 @@ std::error_code platform_snapshot(const snapshot_options&, backend_output&,
     return make_error_code(errc::not_supported);
 }
 
+std::error_code platform_fill_owners(const snapshot_options&, backend_output&,
+                                     error_info& info) noexcept {
+    info.message = "owner pids are not supported on this platform";
+    return make_error_code(errc::not_supported);
+}
+
+std::error_code platform_statistics(const statistics_options&, tcp_statistics&,
+                                    error_info& info) noexcept {
+    info.message = "TCP statistics are not supported on this platform";
+    return make_error_code(errc::not_supported);
+}
+
 backend_kind platform_default_backend() noexcept { return backend_kind::automatic; }
 
 }  // namespace tcptable::detail

@@ -3,7 +3,7 @@
 #pragma once
 
 // Boost 1.74's asio/awaitable.hpp uses std::exchange without including <utility>.
-#include <utility>
+#include <fcntl.h>
 
 #include <boost/asio.hpp>
 #include <chrono>
@@ -11,6 +11,7 @@
 #include <optional>
 #include <tcptable/tcptable.hpp>
 #include <thread>
+#include <utility>
 
 namespace tcptable::testing {
 
@@ -22,6 +23,10 @@ inline ip_address to_ip(const asio::ip::address& a) {
     return ip_address::v6(a.to_v6().to_bytes(), static_cast<std::uint32_t>(a.to_v6().scope_id()));
 }
 
+// Asio 1.74 does not open sockets with SOCK_CLOEXEC: without this, programs the tests start
+// (ss, the CLI) would inherit the test's sockets and show up as their owners.
+inline void set_cloexec(int fd) { ::fcntl(fd, F_SETFD, ::fcntl(fd, F_GETFD) | FD_CLOEXEC); }
+
 // A listening socket on an ephemeral port of `addr`.
 struct listener {
     tcp::acceptor acceptor;
@@ -30,6 +35,7 @@ struct listener {
         : acceptor(io) {
         tcp::endpoint ep(addr, 0);
         acceptor.open(ep.protocol());
+        set_cloexec(acceptor.native_handle());
         acceptor.bind(ep);
         acceptor.listen(backlog);
     }
@@ -42,8 +48,11 @@ struct connection {
     tcp::socket server;
 
     connection(asio::io_context& io, listener& l) : client(io), server(io) {
+        client.open(l.endpoint().protocol());
+        set_cloexec(client.native_handle());
         client.connect(l.endpoint());
         l.acceptor.accept(server);
+        set_cloexec(server.native_handle());
     }
 };
 

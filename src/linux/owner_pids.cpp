@@ -1,0 +1,171 @@
+#include "owner_pids.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <memory>
+
+#include "fd.hpp"
+
+namespace tcptable::detail {
+namespace {
+
+// getdents64 fills a buffer with these records (man 2 getdents); glibc 2.36 has no wrapper
+// that takes a caller's buffer, and readdir() would allocate a DIR per process.
+struct linux_dirent64 {
+    std::uint64_t d_ino;
+    std::int64_t d_off;
+    unsigned short d_reclen;
+    unsigned char d_type;
+    char d_name[1];
+};
+
+constexpr std::size_t dirent_buffer_size = 64 * 1024;
+
+// Calls f(name) for every entry of the open directory `dirfd` whose name is all digits.
+template <class F>
+void for_each_numeric_entry(int dirfd, char* buf, F&& f) {
+    for (;;) {
+        long n = ::syscall(SYS_getdents64, dirfd, buf, dirent_buffer_size);
+        if (n <= 0) return;  // end, or the directory vanished under us
+        for (long off = 0; off < n;) {
+            auto* d = reinterpret_cast<linux_dirent64*>(buf + off);
+            off += d->d_reclen;
+            const char* name = d->d_name;
+            if (name[0] < '0' || name[0] > '9') continue;
+            f(name);
+        }
+    }
+}
+
+std::uint32_t parse_u32(const char* s) noexcept {
+    std::uint64_t v = 0;
+    for (; *s >= '0' && *s <= '9'; ++s) {
+        v = v * 10 + unsigned(*s - '0');
+        if (v > UINT32_MAX) return 0;
+    }
+    return *s == '\0' ? std::uint32_t(v) : 0;
+}
+
+// "socket:[12345]" → 12345; anything else → 0.
+std::uint32_t socket_inode(const char* link, std::size_t len) noexcept {
+    constexpr char prefix[] = "socket:[";
+    constexpr std::size_t plen = sizeof prefix - 1;
+    if (len < plen + 2 || std::memcmp(link, prefix, plen) != 0 || link[len - 1] != ']') return 0;
+    std::uint64_t v = 0;
+    for (std::size_t i = plen; i + 1 < len; ++i) {
+        char c = link[i];
+        if (c < '0' || c > '9') return 0;
+        v = v * 10 + unsigned(c - '0');
+        if (v > UINT32_MAX) return 0;
+    }
+    return std::uint32_t(v);
+}
+
+struct inode_slot {
+    std::uint32_t inode;
+    std::uint32_t row;
+    std::uint32_t last_pid;  // the process that last counted as an owner
+};
+
+}  // namespace
+
+std::error_code map_owner_pids(const std::string& proc_dir, std::vector<tcp_row>& rows,
+                               owner_scan_result& result, error_info& info) noexcept {
+    try {
+        // The table's inodes, sorted for binary search: only these are looked up.
+        std::vector<inode_slot> index;
+        index.reserve(rows.size());
+        for (std::size_t i = 0; i < rows.size(); ++i) {
+            rows[i].pid = 0;
+            rows[i].owner_count = 0;
+            if (rows[i].inode != 0) index.push_back({rows[i].inode, std::uint32_t(i), 0});
+        }
+        std::sort(index.begin(), index.end(),
+                  [](const inode_slot& a, const inode_slot& b) { return a.inode < b.inode; });
+
+        unique_fd proc(::open(proc_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+        if (!proc) {
+            int err = errno;
+            info.file = proc_dir;
+            info.message = std::string("cannot open for owner pids: ") + std::strerror(err);
+            return {err, std::system_category()};
+        }
+        if (!index.empty()) {
+            std::unique_ptr<char[]> proc_buf(new char[dirent_buffer_size]);
+            std::unique_ptr<char[]> fd_buf(new char[dirent_buffer_size]);
+            char path[64];
+            char link[64];
+            for_each_numeric_entry(proc.get(), proc_buf.get(), [&](const char* pid_name) {
+                std::uint32_t pid = parse_u32(pid_name);
+                if (pid == 0) return;
+                std::snprintf(path, sizeof path, "%s/fd", pid_name);
+                unique_fd fds(::openat(proc.get(), path, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+                if (!fds) {
+                    // EACCES/EPERM: not ours to read (hidepid, other users). ENOENT/ESRCH: the
+                    // process exited between the listing and the open. Neither fails the scan.
+                    if (errno == EACCES || errno == EPERM) ++result.unreadable_processes;
+                    return;
+                }
+                for_each_numeric_entry(fds.get(), fd_buf.get(), [&](const char* fd_name) {
+                    ssize_t n = ::readlinkat(fds.get(), fd_name, link, sizeof link);
+                    if (n <= 0 || std::size_t(n) >= sizeof link) return;
+                    std::uint32_t ino = socket_inode(link, std::size_t(n));
+                    if (ino == 0) return;
+                    auto it = std::lower_bound(
+                        index.begin(), index.end(), ino,
+                        [](const inode_slot& s, std::uint32_t v) { return s.inode < v; });
+                    for (; it != index.end() && it->inode == ino; ++it) {
+                        // A process's fds are listed together; one holding the socket in
+                        // several fds counts once.
+                        if (it->last_pid == pid) continue;
+                        it->last_pid = pid;
+                        tcp_row& r = rows[it->row];
+                        if (r.pid == 0 || pid < r.pid) r.pid = pid;
+                        if (r.owner_count < 255) ++r.owner_count;
+                    }
+                });
+            });
+        }
+        for (const tcp_row& r : rows)
+            if (r.inode != 0 && r.pid == 0) ++result.unmapped_rows;
+        return {};
+    } catch (const std::bad_alloc&) {
+        info.message = "out of memory";
+        return std::make_error_code(std::errc::not_enough_memory);
+    }
+}
+
+// Where to look for processes: the proc root itself when it is a proc mount; the host's /proc
+// when the root is one process's view (/proc/<pid>, another namespace's table) or a namespace
+// was named; nowhere for a directory of captured files, whose inodes name no live socket.
+std::error_code platform_fill_owners(const snapshot_options& options, backend_output& out,
+                                     error_info& info) noexcept {
+    std::string dir;
+    struct stat st;
+    if (!options.netns.empty()) {
+        dir = "/proc";
+    } else if (::stat((options.proc_root + "/self").c_str(), &st) == 0) {
+        dir = options.proc_root;
+    } else if (::stat((options.proc_root + "/fd").c_str(), &st) == 0) {
+        dir = "/proc";
+    }
+    if (dir.empty()) {
+        for (tcp_row& r : out.rows)
+            if (r.inode != 0) ++out.unmapped_owner_rows;
+        return {};
+    }
+    owner_scan_result result;
+    auto ec = map_owner_pids(dir, out.rows, result, info);
+    out.unmapped_owner_rows = result.unmapped_rows;
+    out.unreadable_processes = result.unreadable_processes;
+    return ec;
+}
+
+}  // namespace tcptable::detail

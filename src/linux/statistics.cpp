@@ -1,0 +1,52 @@
+// Linux: MIB_TCPSTATS counters from <proc>/net/snmp.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "../common/backend.hpp"
+#include "fd.hpp"
+#include "snmp_parser.hpp"
+
+namespace tcptable::detail {
+
+std::error_code platform_statistics(const statistics_options& options, tcp_statistics& stats,
+                                    error_info& info) noexcept {
+    try {
+        // A pid names another namespace's view, as for snapshots; /proc/<pid>/net/snmp.
+        std::string root = options.proc_root;
+        if (!options.netns.empty() &&
+            options.netns.find_first_not_of("0123456789") == std::string::npos)
+            root = "/proc/" + options.netns;
+        std::string path = root + "/net/snmp";
+        unique_fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+        auto os_error = [&](const char* what) {
+            int err = errno;
+            info.file = path;
+            info.message = std::string(what) + ": " + std::strerror(err);
+            return std::error_code(err, std::system_category());
+        };
+        if (!fd) return os_error("cannot open");
+        std::string text;
+        char buf[16384];
+        for (;;) {
+            ssize_t n = ::read(fd.get(), buf, sizeof buf);
+            if (n < 0 && errno == EINTR) continue;
+            if (n < 0) return os_error("cannot read");
+            if (n == 0) break;
+            text.append(buf, std::size_t(n));
+            if (text.size() > (1u << 20)) {
+                info.file = path;
+                info.message = "file larger than 1 MiB";
+                return make_error_code(errc::parse_error);
+            }
+        }
+        return parse_snmp_tcp(text, path, stats, info);
+    } catch (const std::bad_alloc&) {
+        info.message = "out of memory";
+        return std::make_error_code(std::errc::not_enough_memory);
+    }
+}
+
+}  // namespace tcptable::detail
