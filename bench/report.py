@@ -254,11 +254,12 @@ def plot(default_backend, res, cmp, png):
             style = "dashtype 2" if "floor" in title else ("dashtype 3" if "process" in title else "")
             plots.append(f"'{path}' using 1:2 with linespoints lw 2 {style} title '{title}'")
         script = f"""
-set terminal pngcairo size 1100,700 font ',11'
+set terminal pngcairo size 1100,700 font ',11' noenhanced
 set output '{png}'
 set logscale xy
 set grid
-set key top left
+set key bottom right
+set xrange [700:150000]
 set xlabel 'rows in the table'
 set ylabel 'ms per snapshot (median)'
 set title 'tcptable: time per snapshot against table size'
