@@ -256,15 +256,35 @@ void floor_procfs_read(benchmark::State& state) {
     state.SetBytesProcessed(bytes);
 }
 
-// The least a netlink backend can do: one socket, one dump request per family, and walking
-// the replies' headers. The request asks for no extensions, as a GetTcpTable row needs none.
-long netlink_dump_count(std::uint8_t family, std::uint32_t states, std::vector<char>& buf) {
+// The least a netlink backend can do: one socket, one dump request, and walking the replies'
+// headers. The request asks for no extensions, as a GetTcpTable row needs none. `legacy`
+// sends TCPDIAG_GETSOCK, which dumps both families in one walk of the socket hash tables
+// (net/ipv4/inet_diag.c, inet_diag_dump_compat); otherwise one SOCK_DIAG_BY_FAMILY request for
+// `family`.
+long netlink_dump_count(bool legacy, std::uint8_t family, std::uint32_t states,
+                        std::vector<char>& buf) {
     int fd = ::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
     if (fd < 0) return -1;
     struct {
         nlmsghdr nlh;
         inet_diag_req_v2 req;
     } request{};
+    struct {
+        nlmsghdr nlh;
+        inet_diag_req req;
+    } legacy_request{};
+    const void* data = &request;
+    std::size_t size = sizeof request;
+    if (legacy) {
+        legacy_request.nlh.nlmsg_len = sizeof legacy_request;
+        legacy_request.nlh.nlmsg_type = TCPDIAG_GETSOCK;
+        legacy_request.nlh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+        legacy_request.nlh.nlmsg_seq = 1;
+        legacy_request.req.idiag_family = AF_INET;
+        legacy_request.req.idiag_states = states;
+        data = &legacy_request;
+        size = sizeof legacy_request;
+    }
     request.nlh.nlmsg_len = sizeof request;
     request.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
     request.nlh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
@@ -274,8 +294,8 @@ long netlink_dump_count(std::uint8_t family, std::uint32_t states, std::vector<c
     request.req.idiag_states = states;
     sockaddr_nl kernel{};
     kernel.nl_family = AF_NETLINK;
-    if (::sendto(fd, &request, sizeof request, 0, reinterpret_cast<sockaddr*>(&kernel),
-                 sizeof kernel) != sizeof request) {
+    if (::sendto(fd, data, size, 0, reinterpret_cast<sockaddr*>(&kernel), sizeof kernel) !=
+        ssize_t(size)) {
         ::close(fd);
         return -1;
     }
@@ -306,14 +326,20 @@ long netlink_dump_count(std::uint8_t family, std::uint32_t states, std::vector<c
 constexpr std::uint32_t all_tcp_states = ~0u;
 constexpr std::uint32_t listen_state_bit = 1u << 10;  // TCP_LISTEN in include/net/tcp_states.h
 
-void floor_netlink_dump(benchmark::State& state, std::uint32_t states) {
+// `legacy`: one request for both families (the floor); otherwise one dump per family.
+void floor_netlink_dump(benchmark::State& state, std::uint32_t states, bool legacy) {
     if (!prepare(state)) return;
     std::vector<char> buf(64 * 1024);
     long long total = 0;
     long last = 0;
     for (auto _ : state) {
-        long v4 = netlink_dump_count(AF_INET, states, buf);
-        long v6 = netlink_dump_count(AF_INET6, states, buf);
+        long v4 = 0, v6 = 0;
+        if (legacy) {
+            v4 = netlink_dump_count(true, AF_INET, states, buf);
+        } else {
+            v4 = netlink_dump_count(false, AF_INET, states, buf);
+            v6 = netlink_dump_count(false, AF_INET6, states, buf);
+        }
         if (v4 < 0 || v6 < 0) {
             state.SkipWithError("netlink sock_diag dump failed");
             return;
@@ -501,9 +527,11 @@ void register_all() {
         };
         reg("floor_procfs_read", floor_procfs_read);
         reg("floor_netlink_dump",
-            [](benchmark::State& s) { floor_netlink_dump(s, all_tcp_states); });
+            [](benchmark::State& s) { floor_netlink_dump(s, all_tcp_states, true); });
         reg("floor_netlink_dump_listeners",
-            [](benchmark::State& s) { floor_netlink_dump(s, listen_state_bit); });
+            [](benchmark::State& s) { floor_netlink_dump(s, listen_state_bit, true); });
+        reg("netlink_dump_by_family",
+            [](benchmark::State& s) { floor_netlink_dump(s, all_tcp_states, false); });
         reg("floor_fd_scan", floor_fd_scan);
         snap("default_sorted", automatic);
         snap("default_unsorted", unsorted(automatic));
