@@ -11,6 +11,7 @@ packages=(
   libgtest-dev libgmock-dev  # GoogleTest
   libbenchmark-dev        # Google Benchmark
   iproute2                # ss, ip netns: the tests cross-check against them
+  prometheus curl         # promtool checks the exporter's output; curl scrapes it
 )
 missing=()
 for p in "${packages[@]}"; do

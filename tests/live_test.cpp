@@ -210,7 +210,8 @@ std::string backend_name(const ::testing::TestParamInfo<backend_kind>& p) {
 }
 
 INSTANTIATE_TEST_SUITE_P(backends, live,
-                         ::testing::Values(backend_kind::automatic, backend_kind::procfs),
+                         ::testing::Values(backend_kind::automatic, backend_kind::procfs,
+                                           backend_kind::netlink),
                          backend_name);
 
 }  // namespace

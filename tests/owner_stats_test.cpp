@@ -5,7 +5,6 @@
 
 #include <filesystem>
 #include <fstream>
-#include <regex>
 #include <sstream>
 
 #include "linux/owner_pids.hpp"
@@ -107,10 +106,10 @@ TEST(owner_pids, match_ss_for_the_tests_sockets) {
     char buf[4096];
     while (std::fgets(buf, sizeof buf, p)) out += buf;
     ::pclose(p);
-    std::regex pid_re("pid=([0-9]+)");
     std::set<std::uint32_t> ss_pids;
-    for (std::sregex_iterator it(out.begin(), out.end(), pid_re), end; it != end; ++it)
-        ss_pids.insert(std::uint32_t(std::stoul((*it)[1])));
+    for (std::size_t pos = out.find("pid="); pos != std::string::npos;
+         pos = out.find("pid=", pos + 4))
+        ss_pids.insert(std::uint32_t(std::stoul(out.substr(pos + 4))));
     tcp_table t = snapshot(with_owners());
     std::set<std::uint32_t> ours;
     for (const auto& r : t)

@@ -1,6 +1,7 @@
 // The whole portable API of tcptable. Standard headers only.
 #pragma once
 
+#include <tcptable/diff.hpp>
 #include <tcptable/error.hpp>
 #include <tcptable/ip_address.hpp>
 #include <tcptable/snapshot.hpp>

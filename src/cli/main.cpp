@@ -7,6 +7,9 @@
 #include <vector>
 
 #include "output.hpp"
+#include "prometheus.hpp"
+#include "serve.hpp"
+#include "watch.hpp"
 
 namespace {
 
@@ -42,6 +45,7 @@ int run(int argc, char** argv) {
     std::vector<std::string> states;
     std::string backend = "auto";
     std::string proc_root = "/proc";
+    std::string netns;
     app.add_flag("-4,--ipv4", only4, "IPv4 rows only");
     app.add_flag("-6,--ipv6", only6, "IPv6 rows only");
     app.add_option("--state", states,
@@ -53,10 +57,31 @@ int run(int argc, char** argv) {
         ->check(CLI::IsMember({"auto", "procfs", "netlink", "iphlpapi"}));
     app.add_option("--proc-root", proc_root, "Where proc is mounted, or a directory of captures")
         ->capture_default_str();
+    app.add_option("--netns", netns,
+                   "Read the table of another network namespace: a pid or a path such as "
+                   "/run/netns/NAME");
     app.add_flag("-p,--pid", pids, "Show the owning process id and name");
     app.add_flag("--json", json, "Print a JSON array of row objects");
     bool stats = false;
     app.add_flag("--stats", stats, "Print the TCP statistics (GetTcpStatistics' MIB_TCPSTATS)");
+    bool count = false;
+    app.add_flag("--count", count, "Print a summary by state and family (like ss -s)");
+    double watch_seconds = 1.0;
+    auto* watch_opt = app.add_option("--watch", watch_seconds,
+                                     "Print connections opening, closing and changing state, "
+                                     "every SECONDS (default 1) until Ctrl-C")
+                          ->expected(0, 1)
+                          ->check(CLI::Range(0.01, 86400.0));
+    double watch_limit = 0;
+    app.add_option("--watch-limit", watch_limit, "Stop watching after this many seconds")
+        ->check(CLI::Range(0.0, 1e9));
+    std::string format = "table";
+    app.add_option("--format", format, "Output format: table, json, prometheus")
+        ->check(CLI::IsMember({"table", "json", "prometheus"}));
+    std::string listen = "127.0.0.1:9108";
+    auto* serve_cmd = app.add_subcommand("serve", "Serve Prometheus metrics on /metrics over HTTP");
+    serve_cmd->add_option("--listen", listen, "HOST:PORT to listen on (loopback by default)")
+        ->capture_default_str();
 
     try {
         app.parse(argc, argv);
@@ -69,6 +94,7 @@ int run(int argc, char** argv) {
         return exit_usage_error;
     }
 
+    if (format == "json") json = true;
     tcptable::snapshot_options opts;
     if (only4 && only6) {
         std::fprintf(stderr, "tcptable: -4 and -6 exclude each other (see --help)\n");
@@ -91,6 +117,10 @@ int run(int argc, char** argv) {
                                            : tcptable::backend_kind::automatic;
     opts.proc_root = proc_root;
     opts.owner_pids = pids;
+    opts.netns = netns;
+
+    if (*serve_cmd) return tcptable::cli::serve(listen, opts);
+    if (watch_opt->count() > 0) return tcptable::cli::watch(opts, watch_seconds, json, watch_limit);
 
     std::error_code ec;
     tcptable::error_info info;
@@ -106,6 +136,21 @@ int run(int argc, char** argv) {
     }
     tcptable::tcp_table table = tcptable::snapshot(opts, ec, &info);
     if (ec) return report(ec, info);
+
+    if (format == "prometheus") {
+        tcptable::statistics_options so;
+        so.proc_root = opts.proc_root;
+        so.netns = opts.netns;
+        tcptable::tcp_statistics st = tcptable::statistics(so, ec, &info);
+        if (ec) return report(ec, info);
+        std::string text = tcptable::cli::prometheus_text(table, st);
+        std::fwrite(text.data(), 1, text.size(), stdout);
+        return std::fflush(stdout) == 0 ? 0 : exit_runtime_error;
+    }
+    if (count) {
+        tcptable::cli::print_counts(stdout, table, json);
+        return std::fflush(stdout) == 0 ? 0 : exit_runtime_error;
+    }
 
     tcptable::cli::print_options popts;
     popts.show_pid = pids;

@@ -41,6 +41,15 @@ inline std::uint32_t address_to_mib_dword(const ip_address& a) noexcept {
         a.bytes().data());
 }
 
+// Winsock's ntohs/htons and ntohl/htonl (the Win32 layer): network order is big-endian, and each
+// conversion is its own inverse.
+inline std::uint16_t network_to_host_u16(std::uint16_t value) noexcept {
+    return boost::endian::big_to_native(value);
+}
+inline std::uint32_t network_to_host_u32(std::uint32_t value) noexcept {
+    return boost::endian::big_to_native(value);
+}
+
 // Netlink inet_diag_sockid carries ports as __be16 (linux/inet_diag.h).
 inline std::uint16_t port_from_be16(std::uint16_t be) noexcept {
     return boost::endian::big_to_native(be);

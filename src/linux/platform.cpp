@@ -1,16 +1,67 @@
 // Linux: picks the backend for a snapshot.
+#include <atomic>
+#include <cerrno>
+
 #include "../common/backend.hpp"
+#include "netlink_backend.hpp"
+#include "netns.hpp"
 #include "procfs_backend.hpp"
+#include "test_seams.hpp"
 
 namespace tcptable::detail {
+namespace {
+
+// 0 until probed, then 1 + the backend_kind automatic resolves to.
+std::atomic<int> probed_default{0};
+
+// The errors that mean "no netlink here" rather than "netlink failed": a sandbox or seccomp
+// filter refusing the socket or its family, or a kernel built without sock_diag.
+bool netlink_unavailable(const std::error_code& ec) noexcept {
+    if (ec.category() != std::system_category()) return false;
+    switch (ec.value()) {
+        case EPERM:
+        case EACCES:
+        case EPROTONOSUPPORT:
+        case EAFNOSUPPORT:
+            return true;
+        default:
+            return false;
+    }
+}
+
+std::error_code procfs_any(const snapshot_options& options, backend_output& out,
+                           error_info& info) noexcept {
+    if (options.netns.empty()) return procfs_snapshot(options, out, info);
+    return procfs_snapshot_in_netns(options, out, info);
+}
+
+}  // namespace
 
 std::error_code platform_snapshot(const snapshot_options& options, backend_output& out,
                                   error_info& info) noexcept {
     switch (options.backend) {
-        case backend_kind::automatic:
+        case backend_kind::automatic: {
+            // Another proc_root means captured files or another mount: only procfs reads those.
+            if (options.proc_root != "/proc" || platform_default_backend() != backend_kind::netlink)
+                return procfs_any(options, out, info);
+            const std::size_t start = out.rows.size();
+            error_info netlink_info;
+            auto ec = netlink_snapshot(options, out, netlink_info);
+            if (!ec) return {};
+            // A namespace netlink may not join (setns needs CAP_SYS_ADMIN) can still be read
+            // through /proc/<pid>/net by anyone allowed to see that process.
+            if (!netlink_unavailable(ec)) {
+                info = std::move(netlink_info);
+                return ec;
+            }
+            out.rows.resize(start);
+            out.states_filtered = false;
+            return procfs_any(options, out, info);
+        }
         case backend_kind::procfs:
-            return procfs_snapshot(options, out, info);
+            return procfs_any(options, out, info);
         case backend_kind::netlink:
+            return netlink_snapshot(options, out, info);
         case backend_kind::iphlpapi:
             break;
     }
@@ -19,6 +70,22 @@ std::error_code platform_snapshot(const snapshot_options& options, backend_outpu
     return make_error_code(errc::not_supported);
 }
 
-backend_kind platform_default_backend() noexcept { return backend_kind::procfs; }
+backend_kind platform_default_backend() noexcept {
+    int cached = probed_default.load(std::memory_order_acquire);
+    if (cached != 0) return static_cast<backend_kind>(cached - 1);
+    error_info ignored;
+    auto ec = netlink_probe(ignored);
+    // Only a refusal makes /proc the default; any other failure is worth reporting from the
+    // netlink snapshot itself rather than hiding behind a fallback.
+    backend_kind kind =
+        ec && netlink_unavailable(ec) ? backend_kind::procfs : backend_kind::netlink;
+    probed_default.store(static_cast<int>(kind) + 1, std::memory_order_release);
+    return kind;
+}
 
+namespace test_seams {
+
+void forget_default_backend() noexcept { probed_default.store(0, std::memory_order_release); }
+
+}  // namespace test_seams
 }  // namespace tcptable::detail

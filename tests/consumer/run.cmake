@@ -1,3 +1,4 @@
+# A sanitized library needs a sanitized consumer: CONSUMER_FLAGS carries -fsanitize=… then.
 # Installs the build tree into a temporary prefix, then configures, builds and runs a consumer
 # project against it with find_package(tcptable CONFIG REQUIRED).
 file(REMOVE_RECURSE "${WORK_DIR}")
@@ -20,7 +21,7 @@ foreach(f include/tcptable/tcptable.hpp include/tcptable/export.hpp include/tcpt
 endforeach()
 # Public headers must not need Boost or platform headers: the consumer gets no Boost path.
 run(${CMAKE_COMMAND} -S "${SOURCE_DIR}/tests/consumer" -B "${WORK_DIR}/build" -G "${GENERATOR}"
-    "-DCMAKE_PREFIX_PATH=${prefix}")
+    "-DCMAKE_PREFIX_PATH=${prefix}" "-DCMAKE_CXX_FLAGS=${CONSUMER_FLAGS}")
 run(${CMAKE_COMMAND} --build "${WORK_DIR}/build")
 run("${WORK_DIR}/build/consumer")
 if(NOT last_output MATCHES "^tcptable [0-9.]+: [0-9]+ rows")
@@ -30,7 +31,7 @@ message(STATUS "consumer: ${last_output}")
 
 # The same program, with tcptable added by add_subdirectory.
 run(${CMAKE_COMMAND} -S "${SOURCE_DIR}/tests/consumer_subdir" -B "${WORK_DIR}/subdir" -G "${GENERATOR}"
-    "-DTCPTABLE_SOURCE_DIR=${SOURCE_DIR}")
+    "-DTCPTABLE_SOURCE_DIR=${SOURCE_DIR}" "-DCMAKE_CXX_FLAGS=${CONSUMER_FLAGS}")
 run(${CMAKE_COMMAND} --build "${WORK_DIR}/subdir")
 run("${WORK_DIR}/subdir/consumer")
 message(STATUS "add_subdirectory consumer: ${last_output}")

@@ -2,16 +2,19 @@
 // Tests touch only the sockets these helpers create.
 #pragma once
 
+#include <tcptable/tcptable.hpp>
+
 // Boost 1.74's asio/awaitable.hpp uses std::exchange without including <utility>.
-#include <fcntl.h>
+#include <utility>
 
 #include <boost/asio.hpp>
+
+#include <fcntl.h>
+
 #include <chrono>
 #include <functional>
 #include <optional>
-#include <tcptable/tcptable.hpp>
 #include <thread>
-#include <utility>
 
 namespace tcptable::testing {
 

@@ -1,0 +1,117 @@
+#include "watch.hpp"
+
+#include <tcptable/asio.hpp>
+
+#include <fmt/format.h>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <ctime>
+
+namespace tcptable::cli {
+namespace {
+
+std::string endpoint_text(const ip_address& a, std::uint16_t port) {
+    return a.is_v6() ? fmt::format("[{}]:{}", a.to_string(), port)
+                     : fmt::format("{}:{}", a.to_string(), port);
+}
+
+std::string utc_now() {
+    std::time_t t = std::time(nullptr);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
+void print_event(const tcp_event& e, bool json) {
+    const tcp_row& r = e.row;
+    if (json) {
+        nlohmann::json j = {
+            {"time", utc_now()},
+            {"event", to_string(e.kind)},
+            {"family", r.family() == ip_family::ipv4 ? "ipv4" : "ipv6"},
+            {"local_address", r.local_address.to_string()},
+            {"local_port", r.local_port},
+            {"remote_address", r.remote_address.to_string()},
+            {"remote_port", r.remote_port},
+            {"state", to_string(r.state)},
+        };
+        if (e.kind == event_kind::state_changed) j["old_state"] = to_string(e.old_state);
+        std::printf("%s\n", j.dump().c_str());
+    } else {
+        std::string state =
+            e.kind == event_kind::state_changed
+                ? fmt::format("{} -> {}", to_string(e.old_state), to_string(r.state))
+                : std::string(to_string(r.state));
+        std::printf("%s %-13s %-4s %-23s %-23s %s\n", utc_now().c_str(),
+                    std::string(to_string(e.kind)).c_str(),
+                    r.family() == ip_family::ipv4 ? "tcp" : "tcp6",
+                    endpoint_text(r.local_address, r.local_port).c_str(),
+                    endpoint_text(r.remote_address, r.remote_port).c_str(), state.c_str());
+    }
+}
+
+}  // namespace
+
+int watch(const snapshot_options& options, double seconds, bool json, double max_seconds) {
+    boost::asio::io_context io;
+    auto interval = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+        std::chrono::duration<double>(seconds));
+    auto w = watcher::create(io.get_executor(), options, interval);
+    int rc = 0;
+    boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+    boost::asio::steady_timer limit(io);
+    auto stop = [&] {
+        w->cancel();
+        signals.cancel();
+        limit.cancel();
+    };
+    signals.async_wait([&](const boost::system::error_code& ec, int) {
+        if (!ec) stop();
+    });
+    if (max_seconds > 0) {
+        limit.expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+            std::chrono::duration<double>(max_seconds)));
+        limit.async_wait([&](const boost::system::error_code& ec) {
+            if (!ec) stop();
+        });
+    }
+    w->start([&](const boost::system::error_code& ec, const std::vector<tcp_event>& events) {
+        if (ec) {
+            std::fprintf(stderr, "tcptable: %s\n", ec.message().c_str());
+            rc = 1;
+            stop();
+            return;
+        }
+        for (const auto& e : events) print_event(e, json);
+        std::fflush(stdout);
+    });
+    io.run();
+    return rc;
+}
+
+void print_counts(std::FILE* out, const tcp_table& table, bool json) {
+    std::size_t counts[2][tcp_state_count + 1] = {};
+    for (const tcp_row& r : table)
+        counts[r.family() == ip_family::ipv6][static_cast<unsigned>(r.state)]++;
+    if (json) {
+        nlohmann::json j = {{"total", table.size()}, {"states", nlohmann::json::object()}};
+        for (int st = 1; st <= tcp_state_count; ++st)
+            j["states"][std::string(to_string(static_cast<tcp_state>(st)))] = {
+                {"ipv4", counts[0][st]}, {"ipv6", counts[1][st]}};
+        std::fprintf(out, "%s\n", j.dump(2).c_str());
+        return;
+    }
+    std::fprintf(out, "Total: %zu\n%-13s %8s %8s %8s\n", table.size(), "State", "IPv4", "IPv6",
+                 "Total");
+    for (int st = 1; st <= tcp_state_count; ++st)
+        std::fprintf(out, "%-13s %8zu %8zu %8zu\n",
+                     std::string(to_string(static_cast<tcp_state>(st))).c_str(), counts[0][st],
+                     counts[1][st], counts[0][st] + counts[1][st]);
+}
+
+}  // namespace tcptable::cli

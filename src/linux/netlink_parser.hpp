@@ -1,0 +1,63 @@
+// A pure parser for NETLINK_SOCK_DIAG inet_diag dump replies: bytes in, rows out, no I/O.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <system_error>
+#include <tcptable/error.hpp>
+#include <tcptable/snapshot.hpp>
+#include <tcptable/tcp_row.hpp>
+#include <vector>
+
+namespace tcptable::detail {
+
+// The parser names this as the "file" of a parse error; the "line" is the 1-based index of
+// the failing message within the dump.
+inline constexpr const char* netlink_source_name = "netlink inet_diag dump";
+
+class netlink_parser {
+  public:
+    // `family` and `states` filter rows again in user space; the kernel should already have
+    // applied both (the legacy request returns both families whatever it asks).
+    // `expected_seq`, when given, is the sequence number every reply must carry.
+    netlink_parser(address_family family, state_set states,
+                   std::optional<std::uint32_t> expected_seq = std::nullopt) noexcept
+        : family_(family), states_(states), seq_(expected_seq) {}
+
+    // Parses one datagram as recvmsg() returned it. A message never spans datagrams
+    // (netlink(7)), so each call must be given exactly one whole datagram.
+    // Returns a parse_error for malformed bytes, or the kernel's errno (system_category) when
+    // it answered with NLMSG_ERROR or a negative NLMSG_DONE status; kernel_refused() then
+    // tells the two apart.
+    std::error_code parse_datagram(std::span<const std::byte> datagram, std::vector<tcp_row>& out,
+                                   error_info& info);
+
+    // NLMSG_DONE was seen: the dump is complete.
+    bool done() const noexcept { return done_; }
+    // Some message carried NLM_F_DUMP_INTR: the table changed during the dump, whose rows
+    // may then be inconsistent (netlink(7)); the caller should dump again.
+    bool interrupted() const noexcept { return interrupted_; }
+    // The last error came from the kernel (NLMSG_ERROR / NLMSG_DONE status), not the bytes.
+    bool kernel_refused() const noexcept { return kernel_refused_; }
+    // inet_diag messages seen so far, including those the user-space filter dropped.
+    std::size_t socket_messages() const noexcept { return socket_messages_; }
+
+  private:
+    std::error_code fail(error_info& info, std::size_t offset, std::string message) const;
+    std::error_code parse_socket(std::span<const std::byte> payload, std::size_t offset,
+                                 std::vector<tcp_row>& out, error_info& info);
+
+    address_family family_;
+    state_set states_;
+    std::optional<std::uint32_t> seq_;
+    std::size_t datagram_ = 0;  // 1-based index of the datagram being parsed
+    std::size_t message_ = 0;   // 1-based index of the message being parsed, over the dump
+    std::size_t socket_messages_ = 0;
+    bool done_ = false;
+    bool interrupted_ = false;
+    bool kernel_refused_ = false;
+};
+
+}  // namespace tcptable::detail

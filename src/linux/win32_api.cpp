@@ -1,0 +1,334 @@
+// The IP Helper TCP table functions and the Winsock helpers of include/tcptable/win32, over
+// tcptable::snapshot, for programs ported from Windows. Layout and byte order match Windows x64;
+// the static_asserts below and tests/win32_layout_test.cpp hold them to Windows' values.
+#include "win32_api.hpp"
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <cerrno>
+#include <cstddef>
+#include <cstring>
+#include <limits>
+#include <new>
+#include <tcptable/snapshot.hpp>
+#include <type_traits>
+#include <vector>
+
+#include "../common/byte_order.hpp"
+
+// Last: the Win32 headers define macros (s_addr, s6_addr, TRUE, ...) that must not reach the
+// C++ headers above.
+#include <tcptable/win32/iphlpapi.h>
+#include <tcptable/win32/winsock2.h>
+#include <tcptable/win32/ws2tcpip.h>
+
+// Sizes and offsets on Windows x64 (the SDK's tcpmib.h under MSVC). A layout that drifts is a
+// compile error here, not a corrupted table in a ported program.
+static_assert(sizeof(DWORD) == 4 && sizeof(ULONG) == 4 && sizeof(LONG) == 4);
+static_assert(sizeof(MIB_TCPROW) == 20 && offsetof(MIB_TCPROW, dwRemotePort) == 16);
+static_assert(sizeof(MIB_TCPTABLE) == 24 && offsetof(MIB_TCPTABLE, table) == 4);
+static_assert(sizeof(MIB_TCPROW2) == 28 && offsetof(MIB_TCPROW2, dwOffloadState) == 24);
+static_assert(sizeof(MIB_TCPTABLE2) == 32 && offsetof(MIB_TCPTABLE2, table) == 4);
+static_assert(sizeof(MIB_TCPROW_OWNER_PID) == 24 &&
+              offsetof(MIB_TCPROW_OWNER_PID, dwOwningPid) == 20);
+static_assert(sizeof(MIB_TCPTABLE_OWNER_PID) == 28 && offsetof(MIB_TCPTABLE_OWNER_PID, table) == 4);
+static_assert(sizeof(MIB_TCP6ROW) == 52 && offsetof(MIB_TCP6ROW, dwRemotePort) == 48);
+static_assert(sizeof(MIB_TCP6TABLE) == 56 && offsetof(MIB_TCP6TABLE, table) == 4);
+static_assert(sizeof(MIB_TCP6ROW2) == 60 && offsetof(MIB_TCP6ROW2, dwOffloadState) == 56);
+static_assert(sizeof(MIB_TCP6TABLE2) == 64 && offsetof(MIB_TCP6TABLE2, table) == 4);
+static_assert(sizeof(MIB_TCP6ROW_OWNER_PID) == 56 &&
+              offsetof(MIB_TCP6ROW_OWNER_PID, dwOwningPid) == 52);
+static_assert(sizeof(MIB_TCP6TABLE_OWNER_PID) == 60 &&
+              offsetof(MIB_TCP6TABLE_OWNER_PID, table) == 4);
+static_assert(sizeof(MIB_TCPSTATS) == 60);
+
+namespace tcptable::detail {
+namespace {
+
+std::atomic<win32_rows_hook> rows_hook{nullptr};
+std::atomic<void*> rows_hook_context{nullptr};
+
+DWORD mib_state(tcp_state s) noexcept { return static_cast<DWORD>(s); }
+
+void fill_row(const tcp_row& r, MIB_TCPROW& m) noexcept {
+    m.dwState = mib_state(r.state);
+    m.dwLocalAddr = address_to_mib_dword(r.local_address);
+    m.dwLocalPort = port_to_mib_dword(r.local_port);
+    m.dwRemoteAddr = address_to_mib_dword(r.remote_address);
+    m.dwRemotePort = port_to_mib_dword(r.remote_port);
+}
+
+void fill_row(const tcp_row& r, MIB_TCPROW2& m) noexcept {
+    m.dwState = mib_state(r.state);
+    m.dwLocalAddr = address_to_mib_dword(r.local_address);
+    m.dwLocalPort = port_to_mib_dword(r.local_port);
+    m.dwRemoteAddr = address_to_mib_dword(r.remote_address);
+    m.dwRemotePort = port_to_mib_dword(r.remote_port);
+    m.dwOwningPid = r.pid;
+    // Linux has no TCP chimney offload; every connection lives in the host stack.
+    m.dwOffloadState = TcpConnectionOffloadStateInHost;
+}
+
+void fill_row(const tcp_row& r, MIB_TCPROW_OWNER_PID& m) noexcept {
+    m.dwState = mib_state(r.state);
+    m.dwLocalAddr = address_to_mib_dword(r.local_address);
+    m.dwLocalPort = port_to_mib_dword(r.local_port);
+    m.dwRemoteAddr = address_to_mib_dword(r.remote_address);
+    m.dwRemotePort = port_to_mib_dword(r.remote_port);
+    m.dwOwningPid = r.pid;
+}
+
+// IPv6 addresses are network-order bytes on both sides: a copy, no conversion.
+void fill_row(const tcp_row& r, MIB_TCP6ROW& m) noexcept {
+    m.State = static_cast<MIB_TCP_STATE>(mib_state(r.state));
+    std::memcpy(&m.LocalAddr, r.local_address.bytes().data(), 16);
+    m.dwLocalScopeId = r.local_address.scope_id();
+    m.dwLocalPort = port_to_mib_dword(r.local_port);
+    std::memcpy(&m.RemoteAddr, r.remote_address.bytes().data(), 16);
+    m.dwRemoteScopeId = r.remote_address.scope_id();
+    m.dwRemotePort = port_to_mib_dword(r.remote_port);
+}
+
+void fill_row(const tcp_row& r, MIB_TCP6ROW2& m) noexcept {
+    std::memcpy(&m.LocalAddr, r.local_address.bytes().data(), 16);
+    m.dwLocalScopeId = r.local_address.scope_id();
+    m.dwLocalPort = port_to_mib_dword(r.local_port);
+    std::memcpy(&m.RemoteAddr, r.remote_address.bytes().data(), 16);
+    m.dwRemoteScopeId = r.remote_address.scope_id();
+    m.dwRemotePort = port_to_mib_dword(r.remote_port);
+    m.State = static_cast<MIB_TCP_STATE>(mib_state(r.state));
+    m.dwOwningPid = r.pid;
+    m.dwOffloadState = TcpConnectionOffloadStateInHost;
+}
+
+void fill_row(const tcp_row& r, MIB_TCP6ROW_OWNER_PID& m) noexcept {
+    std::memcpy(m.ucLocalAddr, r.local_address.bytes().data(), 16);
+    m.dwLocalScopeId = r.local_address.scope_id();
+    m.dwLocalPort = port_to_mib_dword(r.local_port);
+    std::memcpy(m.ucRemoteAddr, r.remote_address.bytes().data(), 16);
+    m.dwRemoteScopeId = r.remote_address.scope_id();
+    m.dwRemotePort = port_to_mib_dword(r.remote_port);
+    m.dwState = mib_state(r.state);
+    m.dwOwningPid = r.pid;
+}
+
+// One table of Table's row type from one snapshot. The size check and the fill use the same
+// rows, so a table that grew since the caller's probe gets ERROR_INSUFFICIENT_BUFFER and the new
+// size, never a write past *size. Rows go in through memcpy: the caller's buffer need not be
+// aligned for the row type, and the table may be longer than its ANY_SIZE array says.
+template <class Table>
+ULONG fill_table(void* buffer, ULONG* size, address_family family, state_set states, BOOL order,
+                 bool owner_pids) noexcept {
+    using row_type = std::remove_reference_t<decltype(Table::table[0])>;
+    if (size == nullptr) return ERROR_INVALID_PARAMETER;
+    std::vector<tcp_row> rows;
+    if (ULONG err = win32_rows(family, states, order != FALSE, owner_pids, rows)) return err;
+
+    constexpr std::size_t header = offsetof(Table, table);
+    if (rows.size() > (std::numeric_limits<ULONG>::max() - header) / sizeof(row_type))
+        return ERROR_NOT_ENOUGH_MEMORY;
+    const auto required = static_cast<ULONG>(header + rows.size() * sizeof(row_type));
+    if (buffer == nullptr || *size < required) {
+        *size = required;
+        return ERROR_INSUFFICIENT_BUFFER;
+    }
+
+    auto* out = static_cast<unsigned char*>(buffer);
+    const auto count = static_cast<DWORD>(rows.size());
+    std::memcpy(out + offsetof(Table, dwNumEntries), &count, sizeof count);
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        row_type m{};
+        fill_row(rows[i], m);
+        std::memcpy(out + header + i * sizeof(row_type), &m, sizeof m);
+    }
+    return NO_ERROR;
+}
+
+// Which family a GetExtendedTcpTable call asks for; AF_* are this system's values.
+bool family_from(ULONG af, address_family& family) noexcept {
+    if (af == AF_INET) {
+        family = address_family::ipv4;
+        return true;
+    }
+    if (af == AF_INET6) {
+        family = address_family::ipv6;
+        return true;
+    }
+    return false;
+}
+
+}  // namespace
+
+void set_win32_rows_hook(win32_rows_hook hook, void* context) noexcept {
+    rows_hook_context.store(context);
+    rows_hook.store(hook);
+}
+
+unsigned long win32_error_from(const std::error_code& ec) noexcept {
+    // Out of memory is the one failure Windows' own callers are used to handle.
+    if (ec == std::errc::not_enough_memory) return ERROR_NOT_ENOUGH_MEMORY;
+    // Another namespace's table or proc file the caller may not read.
+    if (ec == std::errc::permission_denied || ec == std::errc::operation_not_permitted)
+        return ERROR_ACCESS_DENIED;
+    if (ec == errc::not_supported || ec == errc::backend_unavailable) return ERROR_NOT_SUPPORTED;
+    // Parse errors, a table that never held still, unreadable /proc: Windows documents only
+    // "other" failures here; ERROR_GEN_FAILURE is the generic one.
+    return ERROR_GEN_FAILURE;
+}
+
+unsigned long win32_rows(address_family family, state_set states, bool sorted, bool owner_pids,
+                         std::vector<tcp_row>& rows) noexcept {
+    snapshot_options options;
+    options.family = family;
+    options.states = states;
+    // Sorted below, after the test seam, so injected rows land in contract order too.
+    options.sorted = false;
+    options.owner_pids = owner_pids;
+    std::error_code ec;
+    tcp_table table = snapshot(options, ec);
+    if (ec) return win32_error_from(ec);
+    rows = table.release();
+    if (auto hook = rows_hook.load()) {
+        try {
+            hook(rows, rows_hook_context.load());
+        } catch (...) {
+            return ERROR_NOT_ENOUGH_MEMORY;
+        }
+        // Injected rows pass the same filters as the snapshot's own.
+        const auto wanted = family == address_family::ipv4 ? ip_family::ipv4 : ip_family::ipv6;
+        std::erase_if(rows, [&](const tcp_row& r) {
+            return (family != address_family::both && r.family() != wanted) ||
+                   !states.contains(r.state);
+        });
+    }
+    if (sorted) sort_rows(rows);
+    return NO_ERROR;
+}
+
+}  // namespace tcptable::detail
+
+using tcptable::address_family;
+using tcptable::state_set;
+using tcptable::detail::fill_table;
+
+extern "C" {
+
+ULONG WINAPI GetTcpTable(PMIB_TCPTABLE TcpTable, PULONG SizePointer, BOOL Order) {
+    return fill_table<MIB_TCPTABLE>(TcpTable, SizePointer, address_family::ipv4, state_set::all(),
+                                    Order, false);
+}
+
+ULONG WINAPI GetTcp6Table(PMIB_TCP6TABLE TcpTable, PULONG SizePointer, BOOL Order) {
+    return fill_table<MIB_TCP6TABLE>(TcpTable, SizePointer, address_family::ipv6, state_set::all(),
+                                     Order, false);
+}
+
+ULONG WINAPI GetTcpTable2(PMIB_TCPTABLE2 TcpTable, PULONG SizePointer, BOOL Order) {
+    return fill_table<MIB_TCPTABLE2>(TcpTable, SizePointer, address_family::ipv4, state_set::all(),
+                                     Order, true);
+}
+
+ULONG WINAPI GetTcp6Table2(PMIB_TCP6TABLE2 TcpTable, PULONG SizePointer, BOOL Order) {
+    return fill_table<MIB_TCP6TABLE2>(TcpTable, SizePointer, address_family::ipv6, state_set::all(),
+                                      Order, true);
+}
+
+DWORD WINAPI GetExtendedTcpTable(PVOID pTcpTable, PDWORD pdwSize, BOOL bOrder, ULONG ulAf,
+                                 TCP_TABLE_CLASS TableClass, ULONG Reserved) {
+    if (pdwSize == nullptr || Reserved != 0) return ERROR_INVALID_PARAMETER;
+    address_family family;
+    if (!tcptable::detail::family_from(ulAf, family)) return ERROR_INVALID_PARAMETER;
+    const bool v4 = family == address_family::ipv4;
+    // *_CONNECTIONS is every state but LISTEN, as Windows documents the table classes.
+    switch (TableClass) {
+        case TCP_TABLE_BASIC_LISTENER:
+        case TCP_TABLE_BASIC_CONNECTIONS:
+        case TCP_TABLE_BASIC_ALL: {
+            state_set states = TableClass == TCP_TABLE_BASIC_LISTENER ? state_set::listening()
+                               : TableClass == TCP_TABLE_BASIC_CONNECTIONS
+                                   ? state_set::connections()
+                                   : state_set::all();
+            return v4 ? fill_table<MIB_TCPTABLE>(pTcpTable, pdwSize, family, states, bOrder, false)
+                      : fill_table<MIB_TCP6TABLE>(pTcpTable, pdwSize, family, states, bOrder,
+                                                  false);
+        }
+        case TCP_TABLE_OWNER_PID_LISTENER:
+        case TCP_TABLE_OWNER_PID_CONNECTIONS:
+        case TCP_TABLE_OWNER_PID_ALL: {
+            state_set states = TableClass == TCP_TABLE_OWNER_PID_LISTENER ? state_set::listening()
+                               : TableClass == TCP_TABLE_OWNER_PID_CONNECTIONS
+                                   ? state_set::connections()
+                                   : state_set::all();
+            return v4 ? fill_table<MIB_TCPTABLE_OWNER_PID>(pTcpTable, pdwSize, family, states,
+                                                           bOrder, true)
+                      : fill_table<MIB_TCP6TABLE_OWNER_PID>(pTcpTable, pdwSize, family, states,
+                                                            bOrder, true);
+        }
+        case TCP_TABLE_OWNER_MODULE_LISTENER:
+        case TCP_TABLE_OWNER_MODULE_CONNECTIONS:
+        case TCP_TABLE_OWNER_MODULE_ALL:
+            // Owning module info (the service tag and image of the owner) has no Linux
+            // counterpart; the OWNER_PID classes give the owner.
+            return ERROR_NOT_SUPPORTED;
+    }
+    return ERROR_INVALID_PARAMETER;
+}
+
+USHORT tcptable_win32_ntohs(USHORT value) { return tcptable::detail::network_to_host_u16(value); }
+
+ULONG tcptable_win32_ntohl(ULONG value) { return tcptable::detail::network_to_host_u32(value); }
+
+char* tcptable_win32_inet_ntoa(ULONG network_order_address) {
+    // Winsock keeps one buffer per thread; so does this.
+    thread_local char text[tcptable::ip_address::max_text_length + 1];
+    auto a = tcptable::detail::address_from_mib_dword(network_order_address);
+    char* end = a.to_chars(text, text + tcptable::ip_address::max_text_length);
+    *end = '\0';
+    return text;
+}
+
+PCSTR tcptable_win32_inet_ntop(INT family, const VOID* address, PSTR buffer, size_t buffer_size) {
+    if (address == nullptr || buffer == nullptr) {
+        errno = EINVAL;
+        return nullptr;
+    }
+    tcptable::ip_address a;
+    if (family == AF_INET) {
+        std::array<std::uint8_t, 4> b;
+        std::memcpy(b.data(), address, 4);
+        a = tcptable::ip_address::v4(b);
+    } else if (family == AF_INET6) {
+        tcptable::ip_address::bytes_type b;
+        std::memcpy(b.data(), address, 16);
+        a = tcptable::ip_address::v6(b);
+    } else {
+        errno = EAFNOSUPPORT;
+        return nullptr;
+    }
+    char text[tcptable::ip_address::max_text_length];
+    char* end = a.to_chars(text, text + sizeof text);
+    auto length = static_cast<std::size_t>(end - text);
+    if (length + 1 > buffer_size) {
+        errno = ENOSPC;
+        return nullptr;
+    }
+    std::memcpy(buffer, text, length);
+    buffer[length] = '\0';
+    return buffer;
+}
+
+INT tcptable_win32_inet_pton(INT family, PCSTR text, PVOID address) {
+    if (family != AF_INET && family != AF_INET6) {
+        errno = EAFNOSUPPORT;
+        return -1;
+    }
+    if (text == nullptr || address == nullptr) return 0;
+    auto a = tcptable::ip_address::parse(text);
+    // A scope ("%2") is not part of an IN6_ADDR; Winsock's inet_pton rejects it as well.
+    if (!a || (family == AF_INET) != a->is_v4() || a->scope_id() != 0) return 0;
+    std::memcpy(address, a->bytes().data(), family == AF_INET ? 4 : 16);
+    return 1;
+}
+
+}  // extern "C"

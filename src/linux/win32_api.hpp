@@ -1,0 +1,26 @@
+// Internals of the Win32 API layer (win32_api.cpp) that tests reach through the object library.
+#pragma once
+
+#include <system_error>
+#include <tcptable/snapshot.hpp>
+#include <vector>
+
+namespace tcptable::detail {
+
+// Test seam: runs on the rows of every snapshot the Win32 table functions take, after the
+// snapshot and before they size and fill the caller's buffer. A test uses it to make the table
+// grow (or shrink) between a probe and a fill deterministically. Set it only while no Win32
+// call runs on another thread; pass nullptr to remove it.
+using win32_rows_hook = void (*)(std::vector<tcp_row>& rows, void* context);
+void set_win32_rows_hook(win32_rows_hook hook, void* context) noexcept;
+
+// The Win32 error code (winerror.h value) for a failed snapshot or statistics read.
+unsigned long win32_error_from(const std::error_code& ec) noexcept;
+
+// The rows a Win32 table function returns: one snapshot of `family` in `states`, owner pids
+// when asked, the test seam applied, sorted per the contract when `sorted`. Returns NO_ERROR (0)
+// or a Win32 error code.
+unsigned long win32_rows(address_family family, state_set states, bool sorted, bool owner_pids,
+                         std::vector<tcp_row>& rows) noexcept;
+
+}  // namespace tcptable::detail

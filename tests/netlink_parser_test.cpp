@@ -1,0 +1,497 @@
+// The netlink parser on captured dumps and on crafted malformed messages.
+#include "linux/netlink_parser.hpp"
+
+#include <gtest/gtest.h>
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <boost/endian/conversion.hpp>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "linux/procfs_parser.hpp"
+
+namespace {
+
+using namespace tcptable;
+using namespace tcptable::detail;
+
+using datagram = std::vector<std::byte>;
+
+std::string read_file(const std::string& name) {
+    std::ifstream in(std::string(TCPTABLE_TEST_DATA_DIR) + "/netlink/" + name, std::ios::binary);
+    EXPECT_TRUE(in.good()) << name;
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// Splits a capture file into its datagrams (see data/netlink/README.md).
+std::vector<datagram> read_capture(const std::string& name) {
+    std::string bytes = read_file(name);
+    std::vector<datagram> out;
+    std::size_t at = 0;
+    while (at + 4 <= bytes.size()) {
+        std::uint32_t n;
+        std::memcpy(&n, bytes.data() + at, 4);
+        n = boost::endian::little_to_native(n);
+        at += 4;
+        if (at + n > bytes.size()) break;
+        const auto* p = reinterpret_cast<const std::byte*>(bytes.data() + at);
+        out.emplace_back(p, p + n);
+        at += n;
+    }
+    EXPECT_EQ(at, bytes.size()) << name << ": trailing bytes";
+    return out;
+}
+
+struct parse_result {
+    std::error_code ec;
+    error_info info;
+    std::vector<tcp_row> rows;
+    bool done = false;
+    bool interrupted = false;
+    bool kernel_refused = false;
+};
+
+parse_result parse_all(const std::vector<datagram>& datagrams,
+                       address_family family = address_family::both,
+                       state_set states = state_set::all()) {
+    parse_result r;
+    netlink_parser parser(family, states);
+    for (const auto& d : datagrams) {
+        r.ec = parser.parse_datagram(d, r.rows, r.info);
+        if (r.ec) break;
+    }
+    r.done = parser.done();
+    r.interrupted = parser.interrupted();
+    r.kernel_refused = parser.kernel_refused();
+    return r;
+}
+
+std::vector<tcp_row> proc_rows(state_set states = state_set::all()) {
+    std::vector<tcp_row> rows;
+    error_info info;
+    EXPECT_FALSE(parse_proc_net_tcp(read_file("loopback.tcp"), ip_family::ipv4, "loopback.tcp",
+                                    states, rows, info))
+        << info.to_string();
+    EXPECT_FALSE(parse_proc_net_tcp(read_file("loopback.tcp6"), ip_family::ipv6, "loopback.tcp6",
+                                    states, rows, info))
+        << info.to_string();
+    return rows;
+}
+
+std::vector<tcp_row> sorted(std::vector<tcp_row> rows) {
+    std::sort(rows.begin(), rows.end(), [](const tcp_row& a, const tcp_row& b) {
+        if (auto c = row_order::compare(a, b); c != 0) return c < 0;
+        return a.inode < b.inode;
+    });
+    return rows;
+}
+
+// --- Crafted messages -------------------------------------------------------------------
+
+void append(datagram& d, const void* p, std::size_t n) {
+    const auto* b = static_cast<const std::byte*>(p);
+    d.insert(d.end(), b, b + n);
+}
+
+void append_header(datagram& d, std::uint32_t len, std::uint16_t type, std::uint16_t flags = 0,
+                   std::uint32_t seq = 7) {
+    nlmsghdr h{};
+    h.nlmsg_len = len;
+    h.nlmsg_type = type;
+    h.nlmsg_flags = static_cast<std::uint16_t>(NLM_F_MULTI | flags);
+    h.nlmsg_seq = seq;
+    append(d, &h, sizeof h);
+}
+
+inet_diag_msg v4_socket(std::uint8_t state = 10, std::uint16_t sport = 8080) {
+    inet_diag_msg m{};
+    m.idiag_family = AF_INET;
+    m.idiag_state = state;
+    m.id.idiag_sport = boost::endian::native_to_big(sport);
+    m.id.idiag_dport = 0;
+    const std::uint8_t addr[4] = {127, 0, 0, 1};
+    std::memcpy(m.id.idiag_src, addr, 4);
+    m.idiag_uid = 1000;
+    m.idiag_inode = 4242;
+    return m;
+}
+
+void append_socket(datagram& d, const inet_diag_msg& m, std::uint16_t flags = 0,
+                   std::uint16_t type = SOCK_DIAG_BY_FAMILY) {
+    append_header(d, NLMSG_HDRLEN + sizeof m, type, flags);
+    append(d, &m, sizeof m);
+}
+
+void append_done(datagram& d, int status = 0) {
+    append_header(d, NLMSG_HDRLEN + sizeof status, NLMSG_DONE);
+    append(d, &status, sizeof status);
+}
+
+parse_result parse_one(const datagram& d) { return parse_all({d}); }
+
+TEST(netlink_parser, legacy_capture_equals_proc_capture) {
+    auto r = parse_all(read_capture("loopback-legacy.bin"));
+    ASSERT_FALSE(r.ec) << r.info.to_string();
+    EXPECT_TRUE(r.done);
+    EXPECT_FALSE(r.interrupted);
+    EXPECT_EQ(r.rows.size(), 93u);
+    // Same sockets, same fields (uid and inode included), as /proc read at the same moment.
+    EXPECT_EQ(sorted(r.rows), sorted(proc_rows()));
+}
+
+TEST(netlink_parser, legacy_capture_spans_several_datagrams_and_both_families) {
+    auto datagrams = read_capture("loopback-legacy.bin");
+    EXPECT_GT(datagrams.size(), 1u);
+    auto r = parse_all(datagrams);
+    ASSERT_FALSE(r.ec);
+    auto v6 = std::count_if(r.rows.begin(), r.rows.end(),
+                            [](const tcp_row& row) { return row.family() == ip_family::ipv6; });
+    EXPECT_EQ(v6, 10);
+    for (const auto& row : r.rows) {
+        EXPECT_TRUE(row.local_address.is_loopback());
+        EXPECT_EQ(row.local_address.scope_id(), 0u);
+    }
+}
+
+TEST(netlink_parser, capture_has_the_states_the_tool_made) {
+    auto r = parse_all(read_capture("loopback-legacy.bin"));
+    ASSERT_FALSE(r.ec);
+    auto count = [&](tcp_state s) {
+        return std::count_if(r.rows.begin(), r.rows.end(),
+                             [&](const tcp_row& row) { return row.state == s; });
+    };
+    EXPECT_EQ(count(tcp_state::listen), 2);
+    EXPECT_EQ(count(tcp_state::established), 88);
+    EXPECT_EQ(count(tcp_state::close_wait), 1);
+    EXPECT_EQ(count(tcp_state::fin_wait2), 1);
+    EXPECT_EQ(count(tcp_state::time_wait), 1);
+    for (const auto& row : r.rows)
+        if (row.state == tcp_state::time_wait) {
+            EXPECT_EQ(row.inode, 0u);
+        }
+}
+
+TEST(netlink_parser, by_family_capture_equals_proc_tcp6) {
+    auto r = parse_all(read_capture("loopback-v6.bin"));
+    ASSERT_FALSE(r.ec) << r.info.to_string();
+    std::vector<tcp_row> v6;
+    error_info info;
+    ASSERT_FALSE(parse_proc_net_tcp(read_file("loopback.tcp6"), ip_family::ipv6, "tcp6",
+                                    state_set::all(), v6, info));
+    EXPECT_EQ(sorted(r.rows), sorted(v6));
+}
+
+TEST(netlink_parser, listen_capture_holds_only_listeners) {
+    // The kernel applied idiag_states: the raw dump has nothing but the two listeners.
+    auto r = parse_all(read_capture("loopback-listen.bin"));
+    ASSERT_FALSE(r.ec);
+    EXPECT_EQ(sorted(r.rows), sorted(proc_rows(state_set::listening())));
+    ASSERT_EQ(r.rows.size(), 2u);
+}
+
+TEST(netlink_parser, user_space_filters_apply) {
+    auto datagrams = read_capture("loopback-legacy.bin");
+    auto v4 = parse_all(datagrams, address_family::ipv4);
+    ASSERT_FALSE(v4.ec);
+    EXPECT_EQ(v4.rows.size(), 83u);
+    auto tw = parse_all(datagrams, address_family::both, {tcp_state::time_wait});
+    ASSERT_FALSE(tw.ec);
+    EXPECT_EQ(tw.rows.size(), 1u);
+}
+
+TEST(netlink_parser, fields_convert_at_the_edge) {
+    datagram d;
+    append_socket(d, v4_socket(1, 0x1234));
+    append_done(d);
+    auto r = parse_one(d);
+    ASSERT_FALSE(r.ec) << r.info.to_string();
+    ASSERT_EQ(r.rows.size(), 1u);
+    EXPECT_EQ(r.rows[0].local_address, ip_address::v4(127, 0, 0, 1));
+    EXPECT_EQ(r.rows[0].local_port, 0x1234);
+    EXPECT_EQ(r.rows[0].state, tcp_state::established);
+    EXPECT_EQ(r.rows[0].uid, 1000u);
+    EXPECT_EQ(r.rows[0].inode, 4242u);
+    EXPECT_TRUE(r.done);
+}
+
+TEST(netlink_parser, scope_id_only_for_link_local) {
+    inet_diag_msg m = v4_socket();
+    m.idiag_family = AF_INET6;
+    m.id.idiag_if = 3;
+    std::uint8_t link_local[16] = {0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+    std::uint8_t loopback[16] = {};
+    loopback[15] = 1;
+    std::memcpy(m.id.idiag_src, link_local, 16);
+    std::memcpy(m.id.idiag_dst, loopback, 16);
+    datagram d;
+    append_socket(d, m);
+    // fe80::/10 covers febf:: too.
+    link_local[1] = 0xbf;
+    std::memcpy(m.id.idiag_src, link_local, 16);
+    append_socket(d, m);
+    append_done(d);
+    auto r = parse_one(d);
+    ASSERT_FALSE(r.ec);
+    ASSERT_EQ(r.rows.size(), 2u);
+    EXPECT_EQ(r.rows[0].local_address.scope_id(), 3u);
+    EXPECT_EQ(r.rows[0].remote_address.scope_id(), 0u);  // ::1 never carries one, as in /proc
+    EXPECT_EQ(r.rows[0].local_address.to_string(), "fe80::1%3");
+    EXPECT_EQ(r.rows[1].local_address.scope_id(), 3u);
+}
+
+TEST(netlink_parser, bound_inactive_is_skipped) {
+    datagram d;
+    append_socket(d, v4_socket(13));
+    append_done(d);
+    auto r = parse_one(d);
+    ASSERT_FALSE(r.ec);
+    EXPECT_TRUE(r.rows.empty());
+}
+
+TEST(netlink_parser, legacy_reply_type_and_noop_are_accepted) {
+    datagram d;
+    append_header(d, NLMSG_HDRLEN, NLMSG_NOOP);
+    append_socket(d, v4_socket(), 0, TCPDIAG_GETSOCK);
+    append_done(d);
+    auto r = parse_one(d);
+    ASSERT_FALSE(r.ec);
+    EXPECT_EQ(r.rows.size(), 1u);
+}
+
+TEST(netlink_parser, attributes_after_the_message_are_skipped) {
+    datagram d;
+    inet_diag_msg m = v4_socket();
+    nlattr attr{};
+    attr.nla_len = NLA_HDRLEN + 4;
+    attr.nla_type = INET_DIAG_MARK;
+    std::uint32_t value = 9;
+    append_header(d, NLMSG_HDRLEN + sizeof m + sizeof attr + sizeof value, SOCK_DIAG_BY_FAMILY);
+    append(d, &m, sizeof m);
+    append(d, &attr, sizeof attr);
+    append(d, &value, sizeof value);
+    append_done(d);
+    auto r = parse_one(d);
+    ASSERT_FALSE(r.ec) << r.info.to_string();
+    EXPECT_EQ(r.rows.size(), 1u);
+}
+
+TEST(netlink_parser, dump_intr_is_reported) {
+    datagram d;
+    append_socket(d, v4_socket(), NLM_F_DUMP_INTR);
+    append_done(d);
+    auto r = parse_one(d);
+    ASSERT_FALSE(r.ec);
+    EXPECT_TRUE(r.interrupted);
+}
+
+TEST(netlink_parser, nlmsg_error_is_the_kernels_errno) {
+    datagram d;
+    nlmsgerr e{};
+    e.error = -EINVAL;
+    append_header(d, NLMSG_HDRLEN + sizeof e, NLMSG_ERROR);
+    append(d, &e, sizeof e);
+    auto r = parse_one(d);
+    EXPECT_EQ(r.ec, std::errc::invalid_argument);
+    EXPECT_TRUE(r.kernel_refused);
+}
+
+TEST(netlink_parser, nlmsg_error_zero_is_an_ack) {
+    datagram d;
+    nlmsgerr e{};
+    append_header(d, NLMSG_HDRLEN + sizeof e, NLMSG_ERROR);
+    append(d, &e, sizeof e);
+    append_done(d);
+    auto r = parse_one(d);
+    EXPECT_FALSE(r.ec);
+    EXPECT_TRUE(r.done);
+}
+
+TEST(netlink_parser, done_with_negative_status_is_an_error) {
+    datagram d;
+    append_done(d, -ENOBUFS);
+    auto r = parse_one(d);
+    EXPECT_EQ(r.ec, std::errc::no_buffer_space);
+    EXPECT_TRUE(r.kernel_refused);
+}
+
+TEST(netlink_parser, done_without_payload_is_accepted) {
+    datagram d;
+    append_header(d, NLMSG_HDRLEN, NLMSG_DONE);
+    auto r = parse_one(d);
+    EXPECT_FALSE(r.ec);
+    EXPECT_TRUE(r.done);
+}
+
+// Every malformed case: a parse_error naming the message and the offset, never a crash.
+struct malformed_case {
+    const char* name;
+    datagram bytes;
+    const char* says;
+};
+
+std::vector<malformed_case> malformed_cases() {
+    std::vector<malformed_case> cases;
+    {
+        datagram d(8, std::byte{0});
+        cases.push_back({"short_header", d, "truncated nlmsghdr"});
+    }
+    {
+        datagram d;
+        append_header(d, 8, SOCK_DIAG_BY_FAMILY);
+        cases.push_back({"nlmsg_len_below_header", d, "shorter than the header"});
+    }
+    {
+        datagram d;
+        append_header(d, NLMSG_HDRLEN + sizeof(inet_diag_msg), SOCK_DIAG_BY_FAMILY);
+        cases.push_back({"nlmsg_len_past_datagram", d, "runs past the datagram"});
+    }
+    {
+        datagram d;
+        inet_diag_msg m = v4_socket();
+        append_header(d, NLMSG_HDRLEN + sizeof m + 2, SOCK_DIAG_BY_FAMILY);
+        append(d, &m, sizeof m);
+        d.resize(d.size() + 2);  // the length is odd by 2 and nothing pads it
+        cases.push_back({"unpadded_length", d, "misaligned"});
+    }
+    {
+        datagram d;
+        inet_diag_msg m = v4_socket();
+        append_header(d, NLMSG_HDRLEN + 40, SOCK_DIAG_BY_FAMILY);
+        append(d, &m, 40);
+        cases.push_back({"truncated_inet_diag_msg", d, "truncated inet_diag_msg"});
+    }
+    {
+        datagram d;
+        inet_diag_msg m = v4_socket();
+        m.idiag_family = AF_UNIX;
+        append_socket(d, m);
+        cases.push_back({"unknown_family", d, "unknown address family 1"});
+    }
+    {
+        datagram d;
+        append_socket(d, v4_socket(0));
+        cases.push_back({"state_zero", d, "unknown TCP state 0"});
+    }
+    {
+        datagram d;
+        append_socket(d, v4_socket(14));
+        cases.push_back({"state_fourteen", d, "unknown TCP state 14"});
+    }
+    {
+        datagram d;
+        append_header(d, NLMSG_HDRLEN, 99);
+        cases.push_back({"unknown_type", d, "unexpected message type 99"});
+    }
+    {
+        datagram d;
+        append_header(d, NLMSG_HDRLEN, NLMSG_OVERRUN);
+        cases.push_back({"overrun", d, "NLMSG_OVERRUN"});
+    }
+    {
+        datagram d;
+        append_header(d, NLMSG_HDRLEN, NLMSG_ERROR);
+        cases.push_back({"truncated_error", d, "truncated NLMSG_ERROR"});
+    }
+    {
+        datagram d;
+        nlmsgerr e{};
+        e.error = INT32_MIN;
+        append_header(d, NLMSG_HDRLEN + sizeof e, NLMSG_ERROR);
+        append(d, &e, sizeof e);
+        cases.push_back({"error_not_an_errno", d, "is not an errno"});
+    }
+    {
+        datagram d;
+        append_done(d, -100000);
+        cases.push_back({"done_status_not_an_errno", d, "is not an errno"});
+    }
+    {
+        datagram d;
+        append_done(d);
+        append_socket(d, v4_socket());
+        cases.push_back({"message_after_done", d, "after NLMSG_DONE"});
+    }
+    {
+        datagram d;
+        append_socket(d, v4_socket());
+        d.resize(d.size() + 6);  // a partial header after a good message
+        cases.push_back({"trailing_bytes", d, "truncated nlmsghdr"});
+    }
+    return cases;
+}
+
+TEST(netlink_parser, malformed_messages_are_parse_errors) {
+    for (const auto& c : malformed_cases()) {
+        SCOPED_TRACE(c.name);
+        auto r = parse_one(c.bytes);
+        EXPECT_EQ(r.ec, errc::parse_error);
+        EXPECT_EQ(r.info.file, netlink_source_name);
+        EXPECT_GE(r.info.line, 1u);
+        EXPECT_NE(r.info.message.find("byte offset"), std::string::npos) << r.info.message;
+        EXPECT_NE(r.info.message.find(c.says), std::string::npos) << r.info.message;
+    }
+}
+
+TEST(netlink_parser, error_names_the_message_and_offset) {
+    datagram d;
+    append_socket(d, v4_socket());
+    append_socket(d, v4_socket(0));
+    auto r = parse_one(d);
+    ASSERT_EQ(r.ec, errc::parse_error);
+    EXPECT_EQ(r.info.line, 2u);
+    EXPECT_NE(
+        r.info.message.find("byte offset " + std::to_string(NLMSG_HDRLEN + sizeof(inet_diag_msg))),
+        std::string::npos)
+        << r.info.message;
+}
+
+TEST(netlink_parser, wrong_sequence_number_is_a_parse_error) {
+    datagram d;
+    append_socket(d, v4_socket());
+    netlink_parser parser(address_family::both, state_set::all(), 8);
+    std::vector<tcp_row> rows;
+    error_info info;
+    EXPECT_EQ(parser.parse_datagram(d, rows, info), errc::parse_error);
+    EXPECT_NE(info.message.find("sequence number 7"), std::string::npos);
+}
+
+TEST(netlink_parser, truncations_and_bit_flips_never_crash) {
+    // Bounded: every prefix of every captured datagram, then a fixed number of random flips.
+    std::size_t failures = 0;
+    for (const char* name : {"loopback-legacy.bin", "loopback-v6.bin", "loopback-listen.bin"}) {
+        for (const auto& d : read_capture(name)) {
+            for (std::size_t n = 0; n < d.size(); ++n) {
+                datagram cut(d.begin(), d.begin() + static_cast<std::ptrdiff_t>(n));
+                netlink_parser parser(address_family::both, state_set::all());
+                std::vector<tcp_row> rows;
+                error_info info;
+                if (parser.parse_datagram(cut, rows, info)) ++failures;
+            }
+        }
+    }
+    EXPECT_GT(failures, 0u);
+    std::mt19937 rng(12345);
+    auto datagrams = read_capture("loopback-legacy.bin");
+    for (int i = 0; i < 2000; ++i) {
+        datagram d = datagrams[static_cast<std::size_t>(i) % datagrams.size()];
+        for (int flips = 0; flips < 4; ++flips) {
+            std::size_t at = rng() % d.size();
+            d[at] ^= std::byte(1u << (rng() % 8));
+        }
+        netlink_parser parser(address_family::both, state_set::all());
+        std::vector<tcp_row> rows;
+        error_info info;
+        (void)parser.parse_datagram(d, rows, info);
+    }
+}
+
+}  // namespace
