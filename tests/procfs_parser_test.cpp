@@ -1,5 +1,6 @@
 // The /proc/net/tcp parser on real captures and on every kind of malformed input.
 #include "linux/procfs_parser.hpp"
+#include "linux/sockstat.hpp"
 
 #include <gtest/gtest.h>
 
@@ -375,6 +376,28 @@ TEST_F(procfs_files, endless_line_without_newline_is_bounded) {
     snapshot(opts(), ec, &info);
     EXPECT_EQ(ec, errc::parse_error);
     EXPECT_EQ(info.line, 2u);
+}
+
+}  // namespace
+}  // namespace tcptable::detail
+
+namespace tcptable::detail {
+namespace {
+
+TEST(sockstat, counts_in_use_and_time_wait) {
+    EXPECT_EQ(parse_sockstat_tcp("sockets: used 9\nTCP: inuse 805 orphan 0 tw 663 alloc 900 mem 78\n"
+                                 "UDP: inuse 3 mem 0\n"),
+              805u + 663u);
+    EXPECT_EQ(parse_sockstat_tcp("TCP6: inuse 89\nUDP6: inuse 0\n"), 89u);
+    EXPECT_EQ(parse_sockstat_tcp("UDP: inuse 3\n"), 0u);
+    EXPECT_EQ(parse_sockstat_tcp("TCP: inuse x tw\n"), 0u);
+    EXPECT_EQ(parse_sockstat_tcp(""), 0u);
+    EXPECT_EQ(estimate_tcp_rows("/nonexistent"), 0u);
+    // The live estimate is in the right range for the live table.
+    std::size_t estimate = estimate_tcp_rows("/proc");
+    std::size_t rows = snapshot().size();
+    EXPECT_LE(estimate, rows + rows / 2 + 100);
+    EXPECT_GE(estimate + 100, rows / 2);
 }
 
 }  // namespace

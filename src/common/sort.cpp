@@ -1,82 +1,68 @@
-#include <algorithm>
-#include <boost/endian/conversion.hpp>
-#include <cstring>
 #include <tcptable/snapshot.hpp>
-#include <tuple>
+
+#include <boost/endian/conversion.hpp>
+
+#include <algorithm>
 
 namespace tcptable {
 namespace {
 
-// The contract's order as one fixed-width key compared word by word. Loading the address bytes
-// big-endian makes unsigned integer comparison equal to comparing the addresses as numbers,
-// most significant byte first, which neither a host-order IPv4 word nor a network-order port
-// would give.
-struct sort_key {
-    std::uint64_t w[6];
+using boost::endian::load_big_u32;
+using boost::endian::load_big_u64;
+
+// The contract's order within one family, as integer compares. Loading address bytes
+// big-endian makes unsigned comparison equal to comparing the addresses as numbers, most
+// significant byte first, which neither a host-order IPv4 word nor a network-order port gives.
+//
+// IPv4: local address (32) | local port (16) | remote address (32) | remote port (16) = 96 bits.
+struct v4_less {
+    static std::uint64_t hi(const tcp_row& r) noexcept {
+        return std::uint64_t(load_big_u32(r.local_address.bytes().data())) << 32 |
+               std::uint64_t(r.local_port) << 16 |
+               load_big_u32(r.remote_address.bytes().data()) >> 16;
+    }
+    static std::uint32_t lo(const tcp_row& r) noexcept {
+        return (load_big_u32(r.remote_address.bytes().data()) & 0xffffu) << 16 | r.remote_port;
+    }
+    bool operator()(const tcp_row& a, const tcp_row& b) const noexcept {
+        std::uint64_t ha = hi(a), hb = hi(b);
+        return ha != hb ? ha < hb : lo(a) < lo(b);
+    }
 };
 
-sort_key make_key(const tcp_row& r) noexcept {
-    using boost::endian::load_big_u64;
-    const auto& l = r.local_address.bytes();
-    const auto& m = r.remote_address.bytes();
-    sort_key k;
-    k.w[0] = std::uint64_t(r.local_address.family()) << 56 | load_big_u64(l.data()) >> 8;
-    k.w[1] = (load_big_u64(l.data()) & 0xff) << 56 | load_big_u64(l.data() + 8) >> 8;
-    k.w[2] = (load_big_u64(l.data() + 8) & 0xff) << 56 |
-             std::uint64_t(r.local_address.scope_id()) << 24 | std::uint64_t(r.local_port) << 8 |
-             std::uint64_t(r.remote_address.family());
-    k.w[3] = load_big_u64(m.data());
-    k.w[4] = load_big_u64(m.data() + 8);
-    k.w[5] = std::uint64_t(r.remote_address.scope_id()) << 16 | r.remote_port;
-    return k;
-}
-
-bool key_less(const sort_key& a, const sort_key& b) noexcept {
-    for (int i = 0; i < 6; ++i)
-        if (a.w[i] != b.w[i]) return a.w[i] < b.w[i];
-    return false;
-}
+// IPv6: 16 address bytes, then the scope id, then the port, for each end.
+struct v6_less {
+    static int compare_end(const ip_address& a, std::uint16_t pa, const ip_address& b,
+                           std::uint16_t pb) noexcept {
+        std::uint64_t x = load_big_u64(a.bytes().data()), y = load_big_u64(b.bytes().data());
+        if (x != y) return x < y ? -1 : 1;
+        x = load_big_u64(a.bytes().data() + 8);
+        y = load_big_u64(b.bytes().data() + 8);
+        if (x != y) return x < y ? -1 : 1;
+        if (a.scope_id() != b.scope_id()) return a.scope_id() < b.scope_id() ? -1 : 1;
+        return pa == pb ? 0 : (pa < pb ? -1 : 1);
+    }
+    bool operator()(const tcp_row& a, const tcp_row& b) const noexcept {
+        int c = compare_end(a.local_address, a.local_port, b.local_address, b.local_port);
+        if (c != 0) return c < 0;
+        return compare_end(a.remote_address, a.remote_port, b.remote_address, b.remote_port) < 0;
+    }
+};
 
 }  // namespace
 
+// In place, without a side buffer: the 60-byte rows are cheap to swap, the comparisons are a
+// few integer compares, and a snapshot's peak memory stays at the table itself. Sorting keys and
+// then permuting the rows measured slower at 100k rows (the permutation's random writes miss
+// the cache) and needs 16+ bytes a row more.
 void sort_rows(std::span<tcp_row> rows) noexcept {
     if (rows.size() < 2) return;
-    if (rows.size() < 64) {
-        std::sort(rows.begin(), rows.end(), row_order{});
-        return;
-    }
-    // Sort (key, index) pairs, then permute: comparing keys is a few integer compares, and the
-    // 60-byte rows move once instead of at every swap.
-    struct item {
-        sort_key key;
-        std::uint32_t index;
-    };
-    std::vector<item> items;
-    try {
-        items.resize(rows.size());
-    } catch (...) {
-        std::sort(rows.begin(), rows.end(), row_order{});
-        return;
-    }
-    for (std::size_t i = 0; i < rows.size(); ++i) items[i] = {make_key(rows[i]), std::uint32_t(i)};
-    std::sort(items.begin(), items.end(),
-              [](const item& a, const item& b) { return key_less(a.key, b.key); });
-    // Apply the permutation in place, cycle by cycle.
-    for (std::size_t i = 0; i < items.size(); ++i) {
-        if (items[i].index == i || items[i].index == UINT32_MAX) continue;
-        tcp_row tmp = rows[i];
-        std::size_t j = i;
-        for (;;) {
-            std::size_t from = items[j].index;
-            items[j].index = UINT32_MAX;
-            if (from == i) {
-                rows[j] = tmp;
-                break;
-            }
-            rows[j] = rows[from];
-            j = from;
-        }
-    }
+    // Every IPv4 row precedes every IPv6 row; backends mostly deliver them in that order
+    // already, so the partition is a scan.
+    auto mid = std::partition(rows.begin(), rows.end(),
+                              [](const tcp_row& r) { return r.local_address.is_v4(); });
+    std::sort(rows.begin(), mid, v4_less{});
+    std::sort(mid, rows.end(), v6_less{});
 }
 
 }  // namespace tcptable

@@ -6,6 +6,7 @@
 #include "netlink_backend.hpp"
 #include "netns.hpp"
 #include "procfs_backend.hpp"
+#include "sockstat.hpp"
 #include "test_seams.hpp"
 
 namespace tcptable::detail {
@@ -39,6 +40,17 @@ std::error_code procfs_any(const snapshot_options& options, backend_output& out,
 
 std::error_code platform_snapshot(const snapshot_options& options, backend_output& out,
                                   error_info& info) noexcept {
+    // A full table of this namespace: size the vector once. Filtered or other-namespace reads
+    // grow as they go rather than reserve for rows they will not return.
+    if (options.states.is_all() && options.netns.empty() && options.proc_root == "/proc") {
+        std::size_t expected = estimate_tcp_rows(options.proc_root);
+        if (options.family != address_family::both) expected /= 2;
+        try {
+            out.rows.reserve(out.rows.size() + expected + expected / 16 + 64);
+        } catch (const std::bad_alloc&) {
+            // Growing as rows arrive still works, if more slowly.
+        }
+    }
     switch (options.backend) {
         case backend_kind::automatic: {
             // Another proc_root means captured files or another mount: only procfs reads those.
