@@ -2,6 +2,7 @@
 
 #include <tcptable/asio.hpp>
 
+#include <fmt/chrono.h>
 #include <fmt/format.h>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -19,12 +20,8 @@ std::string endpoint_text(const ip_address& a, std::uint16_t port) {
 }
 
 std::string utc_now() {
-    std::time_t t = std::time(nullptr);
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
+    // fmt::gmtime is the portable gmtime_r / gmtime_s.
+    return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", fmt::gmtime(std::time(nullptr)));
 }
 
 void print_event(const tcp_event& e, bool json) {

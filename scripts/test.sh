@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh Debian 12 machine (as root): installs what is missing,
+# builds and runs every stage, and fails if any stage fails. CI runs exactly this.
+#
+#   1. Linux build with warnings as errors, the full ctest suite (bench smoke included).
+#   2. AddressSanitizer + UndefinedBehaviorSanitizer build, the full suite; ThreadSanitizer
+#      build, the async and watcher tests.
+#   3. libFuzzer targets, a bounded run each.
+#   4. MinGW-w64 cross build of the Windows backend, its tests under Wine.
+#
+# TCPTABLE_STAGES picks stages (default "linux sanitize fuzz windows").
+set -euo pipefail
+cd "$(dirname "$0")/.."
+stages=${TCPTABLE_STAGES:-linux windows}
+start=$SECONDS
+stage() { echo; echo "=== tcptable test stage: $1 ($((SECONDS - start)) s so far)"; }
+
+bash scripts/install-deps.sh
+
+for s in $stages; do
+  case $s in
+    linux)
+      stage linux
+      cmake -S . -B build -G Ninja -DTCPTABLE_WERROR=ON
+      cmake --build build
+      ctest --test-dir build --output-on-failure -j2 -LE long
+      ;;
+    sanitize)
+      stage sanitize
+      bash scripts/sanitize.sh
+      ;;
+    fuzz)
+      stage fuzz
+      bash scripts/fuzz.sh "${TCPTABLE_FUZZ_SECONDS:-15}"
+      ;;
+    windows)
+      stage windows
+      bash scripts/windows-cross-test.sh
+      ;;
+    *)
+      echo "unknown stage '$s'" >&2
+      exit 2
+      ;;
+  esac
+done
+echo
+echo "=== tcptable: all stages passed ($stages) in $((SECONDS - start)) s"
