@@ -118,23 +118,28 @@ void print_statistics(std::FILE* out, const tcp_statistics& s, bool json) {
         std::fprintf(out, "%-13s %lld\n", name, static_cast<long long>(value));
 }
 
+nlohmann::json row_json(const tcp_row& r) {
+    nlohmann::json j = {
+        {"family", r.family() == ip_family::ipv4 ? "ipv4" : "ipv6"},
+        {"local_address", r.local_address.to_string()},
+        {"local_port", r.local_port},
+        {"remote_address", r.remote_address.to_string()},
+        {"remote_port", r.remote_port},
+        {"state", to_string(r.state)},
+    };
+    if (r.pid != 0) j["pid"] = r.pid;
+    if (r.inode != 0) j["inode"] = r.inode;
+    if (r.uid != tcp_row::unknown_uid) j["uid"] = r.uid;
+    return j;
+}
+
 void print_json(std::FILE* out, const tcp_table& table, const print_options&) {
     // One object per row, written row by row so a 100k-row table never exists twice in memory.
     fmt::memory_buffer buf;
     buf.push_back('[');
     bool first = true;
     for (const tcp_row& r : table) {
-        nlohmann::json j = {
-            {"family", r.family() == ip_family::ipv4 ? "ipv4" : "ipv6"},
-            {"local_address", r.local_address.to_string()},
-            {"local_port", r.local_port},
-            {"remote_address", r.remote_address.to_string()},
-            {"remote_port", r.remote_port},
-            {"state", to_string(r.state)},
-        };
-        if (r.pid != 0) j["pid"] = r.pid;
-        if (r.inode != 0) j["inode"] = r.inode;
-        if (r.uid != tcp_row::unknown_uid) j["uid"] = r.uid;
+        nlohmann::json j = row_json(r);
         if (!first) buf.push_back(',');
         first = false;
         buf.append(std::string_view("\n  "));

@@ -1,6 +1,8 @@
 // How the CLI prints a table: text like netstat/ss, or JSON.
 #pragma once
 
+#include <nlohmann/json.hpp>
+
 #include <cstdio>
 #include <string>
 #include <tcptable/statistics.hpp>
@@ -16,6 +18,9 @@ struct print_options {
 
 // Writes the table as aligned text; `names` holds one process name per row when pids are shown.
 void print_text(std::FILE* out, const tcp_table& table, const print_options& opts);
+
+// One row as a JSON object with the documented keys ("pid", "inode", "uid" only when known).
+nlohmann::json row_json(const tcp_row& r);
 
 // Writes the table as a JSON array of row objects (keys documented in the README).
 void print_json(std::FILE* out, const tcp_table& table, const print_options& opts);

@@ -1,5 +1,7 @@
 #include "watch.hpp"
 
+#include "output.hpp"
+
 #include <tcptable/asio.hpp>
 
 #include <fmt/chrono.h>
@@ -27,16 +29,9 @@ std::string utc_now() {
 void print_event(const tcp_event& e, bool json) {
     const tcp_row& r = e.row;
     if (json) {
-        nlohmann::json j = {
-            {"time", utc_now()},
-            {"event", to_string(e.kind)},
-            {"family", r.family() == ip_family::ipv4 ? "ipv4" : "ipv6"},
-            {"local_address", r.local_address.to_string()},
-            {"local_port", r.local_port},
-            {"remote_address", r.remote_address.to_string()},
-            {"remote_port", r.remote_port},
-            {"state", to_string(r.state)},
-        };
+        nlohmann::json j = row_json(r);
+        j["time"] = utc_now();
+        j["event"] = to_string(e.kind);
         if (e.kind == event_kind::state_changed) j["old_state"] = to_string(e.old_state);
         std::printf("%s\n", j.dump().c_str());
     } else {
