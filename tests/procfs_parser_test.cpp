@@ -369,6 +369,16 @@ TEST_F(procfs_files, large_file_read_in_chunks) {
     EXPECT_EQ(info.line, 5002u);
 }
 
+TEST_F(procfs_files, a_socket_listed_twice_is_one_row_when_sorted) {
+    // /proc can repeat a line when the table changes while it is read.
+    write("tcp", v4_header + good_v4_line + good_v4_line);
+    write("tcp6", v6_header);
+    EXPECT_EQ(snapshot(opts()).size(), 1u);
+    auto o = opts();
+    o.sorted = false;
+    EXPECT_EQ(snapshot(o).size(), 2u);  // unsorted keeps the kernel's text as it came
+}
+
 TEST_F(procfs_files, endless_line_without_newline_is_bounded) {
     write("tcp", v4_header + std::string(1 << 20, '1'));
     std::error_code ec;
