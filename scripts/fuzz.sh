@@ -10,6 +10,18 @@ shift || true
 cxx="${TCPTABLE_FUZZ_CXX:-clang++-14}"
 build=build-fuzz
 
+# libFuzzer comes with clang's runtime (Debian 12: clang-14 and libclang-rt-14-dev).
+if ! command -v "$cxx" >/dev/null ||
+    ! ls /usr/lib/llvm-14/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 2>&1; then
+  if [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+      clang-14 libclang-rt-14-dev
+  else
+    echo "fuzz.sh: needs $cxx and libFuzzer (apt-get install clang-14 libclang-rt-14-dev)" >&2
+    exit 1
+  fi
+fi
+
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_CXX_COMPILER="$cxx" -DTCPTABLE_FUZZ=ON -DTCPTABLE_WERROR=ON \
   -DTCPTABLE_BUILD_TESTS=OFF -DTCPTABLE_BUILD_BENCH=OFF -DTCPTABLE_BUILD_CLI=OFF \
