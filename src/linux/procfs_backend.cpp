@@ -3,9 +3,11 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <memory>
+#include <numeric>
 
 #include "fd.hpp"
 #include "procfs_parser.hpp"
@@ -13,8 +15,9 @@
 namespace tcptable::detail {
 namespace {
 
-// seq_file hands out as much as the reader's buffer holds, so a large buffer means few
-// read() calls (fs/seq_file.c); 256 KiB covers ~1 700 rows a call.
+// seq_file hands out at most its own buffer per read() (fs/seq_file.c, seq_read_iter; a page,
+// ~27 rows, on Linux 6.18, whatever the caller asks), so a bigger buffer saves no read() there;
+// it costs nothing either, and serves kernels or files that do fill it.
 constexpr std::size_t read_chunk = 256 * 1024;
 
 std::error_code os_error(error_info& info, const std::string& path, const char* what, int err) {
@@ -26,6 +29,38 @@ std::error_code os_error(error_info& info, const std::string& path, const char* 
 
 }  // namespace
 
+std::size_t drop_repeated_rows(std::vector<tcp_row>& rows, std::size_t first) {
+    const std::size_t n = rows.size() - first;
+    if (n < 2) return 0;
+    const tcp_row* base = rows.data() + first;
+    // Grouped by inode, then endpoints; within a group the earliest listing comes first.
+    std::vector<std::uint32_t> order(n);
+    std::iota(order.begin(), order.end(), 0u);
+    std::sort(order.begin(), order.end(), [base](std::uint32_t a, std::uint32_t b) {
+        const tcp_row& x = base[a];
+        const tcp_row& y = base[b];
+        if (x.inode != y.inode) return x.inode < y.inode;
+        if (auto c = row_order::compare(x, y); c != 0) return c < 0;
+        return a < b;
+    });
+    std::vector<bool> repeated(n, false);
+    std::size_t dropped = 0;
+    for (std::size_t k = 1; k < n; ++k) {
+        const tcp_row& prev = base[order[k - 1]];
+        const tcp_row& cur = base[order[k]];
+        if (cur.inode == prev.inode && row_order::compare(cur, prev) == 0) {
+            repeated[order[k]] = true;
+            ++dropped;
+        }
+    }
+    if (dropped == 0) return 0;
+    std::size_t kept = first;
+    for (std::size_t i = 0; i < n; ++i)
+        if (!repeated[i]) rows[kept++] = rows[first + i];
+    rows.resize(kept);
+    return dropped;
+}
+
 std::error_code procfs_read_file(const std::string& path, ip_family family, state_set states,
                                  std::vector<tcp_row>& out, error_info& info) {
     unique_fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
@@ -34,6 +69,7 @@ std::error_code procfs_read_file(const std::string& path, ip_family family, stat
     std::unique_ptr<char[]> buf(new char[read_chunk]);
     std::size_t used = 0;  // bytes of an unfinished line kept at the front of buf
     procfs_parser parser(family, path, states);
+    const std::size_t first_row = out.size();
     for (;;) {
         ssize_t n = ::read(fd.get(), buf.get() + used, read_chunk - used);
         if (n < 0) {
@@ -60,7 +96,9 @@ std::error_code procfs_read_file(const std::string& path, ip_family family, stat
         used = have - (last_nl + 1);
         std::memmove(buf.get(), buf.get() + last_nl + 1, used);
     }
-    return parser.finish(std::string_view(buf.get(), used), info);
+    if (auto ec = parser.finish(std::string_view(buf.get(), used), info)) return ec;
+    drop_repeated_rows(out, first_row);
+    return {};
 }
 
 std::error_code procfs_snapshot(const snapshot_options& options, backend_output& out,

@@ -50,8 +50,11 @@ struct cursor {
         const char* start = p;
         std::uint64_t r = 0;
         while (p != end && *p >= '0' && *p <= '9') {
-            r = r * 10 + unsigned(*p - '0');
-            if (r > max || p - start > 20) return false;
+            // Checked before multiplying: with max near UINT64_MAX, r * 10 + d would wrap
+            // around and let an overlong number through as a small one.
+            const unsigned d = unsigned(*p - '0');
+            if (r > (max - d) / 10 || p - start > 20) return false;
+            r = r * 10 + d;
             ++p;
         }
         v = r;

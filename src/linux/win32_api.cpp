@@ -48,6 +48,7 @@ namespace {
 
 std::atomic<win32_rows_hook> rows_hook{nullptr};
 std::atomic<void*> rows_hook_context{nullptr};
+std::atomic<bool> snapshot_bypass{false};
 
 DWORD mib_state(tcp_state s) noexcept { return static_cast<DWORD>(s); }
 
@@ -165,6 +166,8 @@ void set_win32_rows_hook(win32_rows_hook hook, void* context) noexcept {
     rows_hook.store(hook);
 }
 
+void set_win32_snapshot_bypass(bool bypass) noexcept { snapshot_bypass.store(bypass); }
+
 unsigned long win32_error_from(const std::error_code& ec) noexcept {
     // Out of memory is the one failure Windows' own callers are used to handle.
     if (ec == std::errc::not_enough_memory) return ERROR_NOT_ENOUGH_MEMORY;
@@ -185,10 +188,14 @@ unsigned long win32_rows(address_family family, state_set states, bool sorted, b
     // Sorted below, after the test seam, so injected rows land in contract order too.
     options.sorted = false;
     options.owner_pids = owner_pids;
-    std::error_code ec;
-    tcp_table table = snapshot(options, ec);
-    if (ec) return win32_error_from(ec);
-    rows = table.release();
+    if (snapshot_bypass.load()) {
+        rows.clear();
+    } else {
+        std::error_code ec;
+        tcp_table table = snapshot(options, ec);
+        if (ec) return win32_error_from(ec);
+        rows = table.release();
+    }
     if (auto hook = rows_hook.load()) {
         try {
             hook(rows, rows_hook_context.load());

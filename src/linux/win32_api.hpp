@@ -14,6 +14,11 @@ namespace tcptable::detail {
 using win32_rows_hook = void (*)(std::vector<tcp_row>& rows, void* context);
 void set_win32_rows_hook(win32_rows_hook hook, void* context) noexcept;
 
+// Test seam: with `bypass` set, the Win32 table functions take no snapshot and the rows hook
+// alone supplies the rows, so a fuzzer drives the buffer contract without reading a live table
+// of unknown size on every input. Same threading rule as the hook.
+void set_win32_snapshot_bypass(bool bypass) noexcept;
+
 // The Win32 error code (winerror.h value) for a failed snapshot or statistics read.
 unsigned long win32_error_from(const std::error_code& ec) noexcept;
 

@@ -1,0 +1,318 @@
+// Snapshots taken while loopback connections open and close by the thousand each second. Every
+// snapshot, from every backend, must be well-formed (valid states, the contract's order, no torn
+// rows, no duplicate connection among the test's rows) and hold every long-lived connection the
+// test keeps open throughout. Bounded in time (~6 s) and descriptors (~120): only the test's own
+// sockets on 127.0.0.1 and ::1 are made, and only they are closed.
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <string>
+#include <tcptable/tcptable.hpp>
+#include <thread>
+#include <tuple>
+#include <vector>
+
+#include "linux/procfs_backend.hpp"
+#include "support/netns_helpers.hpp"
+
+namespace {
+
+using namespace tcptable;
+using namespace tcptable::testing;
+using namespace std::chrono_literals;
+
+constexpr auto churn_time = 6s;
+// Per churn thread; two threads, so about 2 000 connections opened and closed each second.
+constexpr int connections_per_tick = 10;
+constexpr auto tick = 10ms;
+
+struct endpoint_pair {
+    bool v6;
+    std::uint16_t client_port, server_port;
+};
+
+ip_address loopback(bool v6) { return v6 ? ip_address::v6_loopback() : ip_address::v4_loopback(); }
+
+std::uint16_t local_port_of(int fd) {
+    sockaddr_storage ss{};
+    socklen_t len = sizeof ss;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len);
+    return ntohs(ss.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port
+                                          : reinterpret_cast<sockaddr_in*>(&ss)->sin_port);
+}
+
+// Opens and closes connections to its own listener until `stop`: every other one ends with an
+// RST (SO_LINGER 0, no TIME-WAIT), the rest with a normal close by the client (TIME-WAIT).
+void churn(bool v6, int listen_fd, std::uint16_t port, const std::atomic<bool>& stop,
+           std::atomic<long>& opened, std::atomic<long>& failures) {
+    auto next = std::chrono::steady_clock::now();
+    long n = 0;
+    while (!stop.load()) {
+        for (int i = 0; i < connections_per_tick; ++i, ++n) {
+            int c = loopback_connect(v6, port);
+            if (c < 0) {
+                failures.fetch_add(1);
+                continue;
+            }
+            int s = ::accept4(listen_fd, nullptr, nullptr, SOCK_CLOEXEC);
+            if (n % 2 == 0) {
+                linger l{1, 0};
+                ::setsockopt(c, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+            }
+            ::close(c);
+            if (s >= 0) ::close(s);
+            opened.fetch_add(1);
+        }
+        next += tick;
+        std::this_thread::sleep_until(next);
+    }
+}
+
+struct backend_stats {
+    int snapshots = 0;
+    int problems = 0;
+    std::size_t min_rows = SIZE_MAX, max_rows = 0, max_test_rows = 0;
+    double total_ms = 0;
+};
+
+// The rows' own shape: valid states, the contract's order, one family per row, no torn rows,
+// no connection of the test's listed twice. Returns one line per problem, or "".
+std::string check_rows(const tcp_table& t, const std::set<std::uint16_t>& test_ports,
+                       std::size_t& test_rows) {
+    std::string problems;
+    if (!std::is_sorted(t.begin(), t.end(), row_order{})) problems += "rows out of order\n";
+    std::set<std::tuple<ip_address, std::uint16_t, ip_address, std::uint16_t>> keys;
+    test_rows = 0;
+    for (const auto& r : t) {
+        const auto s = static_cast<unsigned>(r.state);
+        if (s < 1 || s > 12) return problems + "state " + std::to_string(s) + "\n";
+        if (r.local_address.family() != r.remote_address.family())
+            return problems + "mixed families\n";
+        if (r.local_address.is_v4()) {
+            for (std::size_t i = 4; i < 16; ++i)
+                if (r.local_address.bytes()[i] || r.remote_address.bytes()[i])
+                    return problems + "IPv4 row with bytes past the fourth\n";
+        }
+        if (r.state == tcp_state::established && (r.local_port == 0 || r.remote_port == 0))
+            return problems + "ESTABLISHED row with port 0\n";
+        const bool mine = test_ports.count(r.local_port) || test_ports.count(r.remote_port);
+        if (!mine) continue;
+        // The test's port numbers may also be used by the machine's connections elsewhere;
+        // only rows between loopback addresses are the test's.
+        if (!r.local_address.is_loopback() ||
+            (r.state != tcp_state::listen && !r.remote_address.is_loopback()))
+            continue;
+        ++test_rows;
+        if (r.state == tcp_state::listen) continue;
+        if (!keys.emplace(r.local_address, r.local_port, r.remote_address, r.remote_port).second) {
+            std::string rows;
+            for (const auto& o : t)
+                if (row_order::compare(o, r) == 0)
+                    rows += std::string(" [") + std::string(to_string(o.state)) + " inode " +
+                            std::to_string(o.inode) + "]";
+            problems += "duplicate row " + r.local_address.to_string() + ":" +
+                        std::to_string(r.local_port) + " -> " + r.remote_address.to_string() + ":" +
+                        std::to_string(r.remote_port) + rows + "\n";
+        }
+    }
+    return problems;
+}
+
+// Both ends of every long-lived connection, ESTABLISHED.
+std::string check_long_lived(const tcp_table& t, const std::vector<endpoint_pair>& long_lived) {
+    std::string problems;
+    for (const auto& p : long_lived) {
+        const ip_address a = loopback(p.v6);
+        for (bool client_side : {true, false}) {
+            tcp_row want;
+            want.local_address = want.remote_address = a;
+            want.local_port = client_side ? p.client_port : p.server_port;
+            want.remote_port = client_side ? p.server_port : p.client_port;
+            auto it = std::lower_bound(t.begin(), t.end(), want, row_order{});
+            if (it == t.end() || row_order::compare(*it, want) != 0 ||
+                it->state != tcp_state::established)
+                problems += "long-lived connection missing: " + a.to_string() + ":" +
+                            std::to_string(want.local_port) + " -> " +
+                            std::to_string(want.remote_port) + "\n";
+        }
+    }
+    return problems;
+}
+
+TEST(churn, snapshots_stay_whole_while_connections_come_and_go) {
+    // Long-lived: 25 pairs on each family, to one listener per family.
+    std::vector<int> fds;
+    std::vector<endpoint_pair> long_lived;
+    std::set<std::uint16_t> test_ports;
+    int churn_listen[2] = {-1, -1};
+    std::uint16_t churn_port[2] = {0, 0};
+    for (bool v6 : {false, true}) {
+        std::uint16_t port = 0;
+        int l = loopback_listener(v6, port);
+        ASSERT_GE(l, 0);
+        fds.push_back(l);
+        test_ports.insert(port);
+        for (int i = 0; i < 25; ++i) {
+            int c = loopback_connect(v6, port);
+            ASSERT_GE(c, 0);
+            int s = ::accept4(l, nullptr, nullptr, SOCK_CLOEXEC);
+            ASSERT_GE(s, 0);
+            fds.push_back(c);
+            fds.push_back(s);
+            long_lived.push_back({v6, local_port_of(c), port});
+        }
+        churn_listen[v6] = loopback_listener(v6, churn_port[v6]);
+        ASSERT_GE(churn_listen[v6], 0);
+        fds.push_back(churn_listen[v6]);
+        test_ports.insert(churn_port[v6]);
+    }
+
+    std::atomic<bool> stop{false};
+    std::atomic<long> opened{0}, failures{0};
+    std::vector<std::thread> churners;
+    for (bool v6 : {false, true})
+        churners.emplace_back(churn, v6, churn_listen[v6], churn_port[v6], std::cref(stop),
+                              std::ref(opened), std::ref(failures));
+
+    const backend_kind backends[] = {backend_kind::procfs, backend_kind::netlink,
+                                     backend_kind::automatic};
+    std::map<backend_kind, backend_stats> stats;
+    std::vector<std::string> problems;
+    const auto start = std::chrono::steady_clock::now();
+    // Bounded by time and count; a problem stops the loop so the report stays short.
+    for (int i = 0; i < 3000; ++i) {
+        if (std::chrono::steady_clock::now() - start >= churn_time) break;
+        snapshot_options o;
+        o.backend = backends[i % 3];
+        std::error_code ec;
+        error_info info;
+        const auto t0 = std::chrono::steady_clock::now();
+        tcp_table t = snapshot(o, ec, &info);
+        const double ms =
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
+                .count();
+        if (ec) {
+            problems.push_back(std::string(to_string(o.backend)) + ": " + ec.message() + " " +
+                               info.to_string());
+            break;
+        }
+        std::size_t test_rows = 0;
+        std::string what = check_rows(t, test_ports, test_rows) + check_long_lived(t, long_lived);
+        if (!what.empty()) {
+            // Every bad snapshot counts; the first few are kept for the failure message.
+            if (problems.size() < 5)
+                problems.push_back(std::string(to_string(o.backend)) + ": " + what);
+            ++stats[o.backend].problems;
+        }
+        auto& s = stats[o.backend];
+        ++s.snapshots;
+        s.total_ms += ms;
+        s.min_rows = std::min(s.min_rows, t.size());
+        s.max_rows = std::max(s.max_rows, t.size());
+        s.max_test_rows = std::max(s.max_test_rows, test_rows);
+    }
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    stop.store(true);
+    for (auto& th : churners) th.join();
+    for (int fd : fds) ::close(fd);
+
+    std::printf(
+        "churn: %ld connections opened and closed in %.1f s (%.0f/s), %ld connect "
+        "failures\n",
+        opened.load(), seconds, opened.load() / seconds, failures.load());
+    for (const auto& [b, s] : stats)
+        std::printf(
+            "  %-9s %3d snapshots (%d bad), %.1f ms each, rows %zu..%zu, test rows up to "
+            "%zu\n",
+            std::string(to_string(b)).c_str(), s.snapshots, s.problems,
+            s.snapshots ? s.total_ms / s.snapshots : 0.0, s.min_rows, s.max_rows, s.max_test_rows);
+    for (const auto& p : problems) ADD_FAILURE() << p;
+    for (auto b : backends) EXPECT_GT(stats[b].snapshots, 0) << to_string(b);
+    // The churn really happened: at least 1 000 connections a second.
+    EXPECT_GE(opened.load() / seconds, 1000.0);
+    EXPECT_EQ(failures.load(), 0);
+}
+
+// What the churn test found: under churn the kernel lists some sockets of /proc/net/tcp two or
+// three times in one read of the file (the same inode, the same endpoints), because each read()
+// gets one page and the kernel resumes its walk by position. A file holding such repeats, as
+// a capture: the repeats go, two SO_REUSEPORT listeners (same endpoints, two inodes) stay.
+TEST(procfs_repeats, a_socket_listed_twice_is_kept_once) {
+    char dir_template[] = "/tmp/tcptable-repeats-XXXXXX";
+    ASSERT_NE(::mkdtemp(dir_template), nullptr);
+    const std::filesystem::path dir = dir_template;
+    std::filesystem::create_directories(dir / "net");
+    const std::string header =
+        "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  "
+        "timeout inode\n";
+    auto line = [](const char* local, const char* remote, const char* st, const char* inode) {
+        return std::string("   0: ") + local + " " + remote + " " + st +
+               " 00000000:00000000 00:00000000 00000000  1000        0 " + inode +
+               " 1 0000000000000000 20 4 30 10 -1\n";
+    };
+    const std::string established = line("0100007F:C350", "0100007F:0050", "01", "4242");
+    const std::string time_wait = line("0100007F:C351", "0100007F:0050", "06", "0");
+    {
+        std::ofstream f(dir / "net" / "tcp");
+        f << header << line("0100007F:0050", "00000000:0000", "0A", "100")
+          << line("0100007F:0050", "00000000:0000", "0A", "101") << established << time_wait
+          << established << time_wait << established;
+    }
+    {
+        std::ofstream f(dir / "net" / "tcp6");
+        f << "  sl  local_address                         remote_address                        "
+             "st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n";
+    }
+    snapshot_options o;
+    o.backend = backend_kind::procfs;
+    o.proc_root = dir.string();
+    tcp_table t = snapshot(o);
+    std::filesystem::remove_all(dir);
+    ASSERT_EQ(t.size(), 4u);
+    EXPECT_EQ(t[0].inode, 100u);
+    EXPECT_EQ(t[1].inode, 101u);
+    EXPECT_EQ(t[2].inode, 4242u);
+    EXPECT_EQ(t[3].state, tcp_state::time_wait);
+}
+
+TEST(procfs_repeats, drop_keeps_the_first_listing_and_the_order) {
+    auto row = [](std::uint16_t port, std::uint32_t inode, tcp_state st) {
+        tcp_row r;
+        r.local_address = r.remote_address = ip_address::v4_loopback();
+        r.local_port = port;
+        r.remote_port = 80;
+        r.state = st;
+        r.inode = inode;
+        return r;
+    };
+    std::vector<tcp_row> rows = {
+        row(1, 0, tcp_state::listen),       // before `first`: never looked at
+        row(5, 9, tcp_state::established),  // kept
+        row(3, 0, tcp_state::time_wait),    // kept
+        row(5, 9, tcp_state::fin_wait1),    // the same socket again, later: dropped
+        row(4, 9, tcp_state::established),  // same inode, other endpoints: kept
+        row(3, 0, tcp_state::time_wait),    // dropped
+        row(1, 0, tcp_state::listen),       // first time after `first`: kept
+    };
+    EXPECT_EQ(detail::drop_repeated_rows(rows, 1), 2u);
+    ASSERT_EQ(rows.size(), 5u);
+    EXPECT_EQ(rows[1].local_port, 5);
+    EXPECT_EQ(rows[1].state, tcp_state::established);
+    EXPECT_EQ(rows[2].local_port, 3);
+    EXPECT_EQ(rows[3].local_port, 4);
+    EXPECT_EQ(rows[4].local_port, 1);
+}
+
+}  // namespace
