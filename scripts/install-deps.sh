@@ -12,6 +12,7 @@ packages=(
   libbenchmark-dev        # Google Benchmark
   iproute2                # ss, ip netns: the tests cross-check against them
   prometheus curl         # promtool checks the exporter's output; curl scrapes it
+  clang-14 libclang-rt-14-dev  # libFuzzer for the fuzz targets
 )
 missing=()
 for p in "${packages[@]}"; do

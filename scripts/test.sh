@@ -11,7 +11,7 @@
 # TCPTABLE_STAGES picks stages (default "linux sanitize fuzz windows").
 set -euo pipefail
 cd "$(dirname "$0")/.."
-stages=${TCPTABLE_STAGES:-linux windows}
+stages=${TCPTABLE_STAGES:-linux sanitize fuzz windows}
 start=$SECONDS
 stage() { echo; echo "=== tcptable test stage: $1 ($((SECONDS - start)) s so far)"; }
 
@@ -27,11 +27,11 @@ for s in $stages; do
       ;;
     sanitize)
       stage sanitize
-      bash scripts/sanitize.sh
+      bash scripts/sanitize.sh all
       ;;
     fuzz)
       stage fuzz
-      bash scripts/fuzz.sh "${TCPTABLE_FUZZ_SECONDS:-15}"
+      bash scripts/fuzz.sh "${TCPTABLE_FUZZ_SECONDS:-20}"
       ;;
     windows)
       stage windows
