@@ -223,6 +223,24 @@ TEST(snmp_parser, malformed_input_is_a_parse_error) {
     }
 }
 
+TEST(statistics, of_a_namespace_by_pid_and_by_path) {
+    // This process's own namespace, named both ways, gives this namespace's counters.
+    statistics_options by_pid, by_path, missing;
+    by_pid.netns = std::to_string(::getpid());
+    by_path.netns = "/proc/self/ns/net";
+    missing.netns = "/nonexistent-tcptable-netns";
+    tcp_statistics a = statistics(by_pid), b = statistics(by_path), c = statistics();
+    EXPECT_EQ(a.rto_max, c.rto_max);
+    EXPECT_EQ(b.rto_max, c.rto_max);
+    EXPECT_LE(a.active_opens, c.active_opens);
+    EXPECT_LE(b.active_opens, c.active_opens);
+    std::error_code ec;
+    error_info info;
+    statistics(missing, ec, &info);
+    EXPECT_EQ(ec, std::errc::no_such_file_or_directory);
+    EXPECT_NE(info.to_string().find("/nonexistent-tcptable-netns"), std::string::npos);
+}
+
 TEST(statistics, match_proc_net_snmp_and_count_the_rows) {
     tcp_statistics before;
     error_info info;

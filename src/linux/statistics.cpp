@@ -7,42 +7,59 @@
 
 #include "../common/backend.hpp"
 #include "fd.hpp"
+#include "netns.hpp"
 #include "snmp_parser.hpp"
 
 namespace tcptable::detail {
 
+namespace {
+
+std::error_code read_snmp(const std::string& path, tcp_statistics& stats, error_info& info) {
+    unique_fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    auto os_error = [&](const char* what) {
+        int err = errno;
+        info.file = path;
+        info.message = std::string(what) + ": " + std::strerror(err);
+        return std::error_code(err, std::system_category());
+    };
+    if (!fd) return os_error("cannot open");
+    std::string text;
+    char buf[16384];
+    for (;;) {
+        ssize_t n = ::read(fd.get(), buf, sizeof buf);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return os_error("cannot read");
+        if (n == 0) break;
+        text.append(buf, std::size_t(n));
+        if (text.size() > (1u << 20)) {
+            info.file = path;
+            info.message = "file larger than 1 MiB";
+            return make_error_code(errc::parse_error);
+        }
+    }
+    return parse_snmp_tcp(text, path, stats, info);
+}
+
+}  // namespace
+
 std::error_code platform_statistics(const statistics_options& options, tcp_statistics& stats,
                                     error_info& info) noexcept {
     try {
-        // A pid names another namespace's view, as for snapshots; /proc/<pid>/net/snmp.
-        std::string root = options.proc_root;
-        if (!options.netns.empty() &&
-            options.netns.find_first_not_of("0123456789") == std::string::npos)
-            root = "/proc/" + options.netns;
-        std::string path = root + "/net/snmp";
-        unique_fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-        auto os_error = [&](const char* what) {
-            int err = errno;
-            info.file = path;
-            info.message = std::string(what) + ": " + std::strerror(err);
-            return std::error_code(err, std::system_category());
-        };
-        if (!fd) return os_error("cannot open");
-        std::string text;
-        char buf[16384];
-        for (;;) {
-            ssize_t n = ::read(fd.get(), buf, sizeof buf);
-            if (n < 0 && errno == EINTR) continue;
-            if (n < 0) return os_error("cannot read");
-            if (n == 0) break;
-            text.append(buf, std::size_t(n));
-            if (text.size() > (1u << 20)) {
-                info.file = path;
-                info.message = "file larger than 1 MiB";
-                return make_error_code(errc::parse_error);
-            }
-        }
-        return parse_snmp_tcp(text, path, stats, info);
+        if (options.netns.empty()) return read_snmp(options.proc_root + "/net/snmp", stats, info);
+        netns_spec spec;
+        if (auto ec = parse_netns(options.netns, spec, info)) return ec;
+        // A pid names another namespace's view, as for snapshots: /proc/<pid>/net/snmp.
+        if (spec.pid)
+            return read_snmp(options.proc_root + "/" + *spec.pid + "/net/snmp", stats, info);
+        // A namespace file: /proc/thread-self/net shows the reading thread's namespace.
+        unique_fd ns;
+        if (auto ec = open_netns(spec, ns, info)) return ec;
+        return run_in_netns(
+            ns.get(), spec.path,
+            [&](error_info& inner) {
+                return read_snmp("/proc/thread-self/net/snmp", stats, inner);
+            },
+            info);
     } catch (const std::bad_alloc&) {
         info.message = "out of memory";
         return std::make_error_code(std::errc::not_enough_memory);
