@@ -95,12 +95,16 @@ auto async_snapshot(const Executor& ex, snapshot_options options, CompletionToke
                     std::error_code ec;
                     tcp_table table = snapshot(*o, ec);
                     auto target = boost::asio::get_associated_executor(h, w.get_executor());
-                    // The completion owns the work guard, so this thread never touches the
-                    // caller's execution context again once the completion is queued.
+                    // The completion owns the work guard and releases it before calling the
+                    // handler: once the handler runs, the caller may destroy its context (with
+                    // use_future the handler runs right here, on this thread), so nothing may
+                    // touch that context afterwards. Inside the caller's run() the queued
+                    // completion itself keeps run() from returning early.
                     boost::asio::dispatch(target, [h = std::move(h), w = std::move(w), ec,
                                                    t = std::move(table)]() mutable {
-                        h(to_boost(ec), std::move(t));
+                        auto complete = std::move(h);
                         w.reset();
+                        complete(to_boost(ec), std::move(t));
                     });
                 });
         },
