@@ -23,6 +23,7 @@
 #include <boost/asio/thread_pool.hpp>
 #include <boost/system/error_code.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -94,18 +95,30 @@ auto async_snapshot(const Executor& ex, snapshot_options options, CompletionToke
                 [h = std::move(handler), w = std::move(work), o = std::move(owned)]() mutable {
                     std::error_code ec;
                     tcp_table table = snapshot(*o, ec);
-                    auto target = boost::asio::get_associated_executor(h, w.get_executor());
-                    // The completion owns the work guard and releases it before calling the
-                    // handler: once the handler runs, the caller may destroy its context (with
-                    // use_future the handler runs right here, on this thread), so nothing may
-                    // touch that context afterwards. Inside the caller's run() the queued
-                    // completion itself keeps run() from returning early.
-                    boost::asio::dispatch(target, [h = std::move(h), w = std::move(w), ec,
-                                                   t = std::move(table)]() mutable {
-                        auto complete = std::move(h);
-                        w.reset();
-                        complete(to_boost(ec), std::move(t));
+                    // Hand-off rules, each learnt from a sanitizer report:
+                    // - The completion goes to the caller's executor with post(), never run
+                    //   inline here, and from there to the handler's associated executor.
+                    // - It waits until this thread has returned from post(): Asio signals the
+                    //   waking thread after unlocking, so the caller could otherwise see the
+                    //   handler run and destroy its io_context while post() still touches it.
+                    // - It owns the work guard and releases it just before the handler, after
+                    //   which nothing here touches the caller's context.
+                    auto posted = std::make_shared<std::atomic<bool>>(false);
+                    auto to = w.get_executor();
+                    boost::asio::post(to, [h = std::move(h), w = std::move(w), posted, ec,
+                                           t = std::move(table)]() mutable {
+                        posted->wait(false);
+                        auto target = boost::asio::get_associated_executor(h, w.get_executor());
+                        boost::asio::dispatch(
+                            target, [h = std::move(h), w = std::move(w), ec,
+                                     t = std::move(t)]() mutable {
+                                auto complete = std::move(h);
+                                w.reset();
+                                complete(to_boost(ec), std::move(t));
+                            });
                     });
+                    posted->store(true);
+                    posted->notify_one();
                 });
         },
         token, opts);
