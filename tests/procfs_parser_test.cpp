@@ -369,7 +369,7 @@ TEST_F(procfs_files, large_file_read_in_chunks) {
     EXPECT_EQ(info.line, 5002u);
 }
 
-TEST_F(procfs_files, a_socket_listed_twice_is_one_row_when_sorted) {
+TEST_F(procfs_files, a_socket_listed_twice_is_one_row) {
     // /proc can repeat a line when the table changes while it is read.
     write("tcp", v4_header + good_v4_line + good_v4_line);
     write("tcp6", v6_header);

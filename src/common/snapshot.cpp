@@ -22,13 +22,7 @@ tcp_table snapshot(const snapshot_options& options, std::error_code& ec,
             std::erase_if(rows,
                           [&](const tcp_row& r) { return !options.states.contains(r.state); });
         }
-        if (options.sorted) {
-            sort_rows(rows);
-            // /proc's text is produced in pieces while the table changes, and can list one socket
-            // twice; two rows equal in every field (inode included) are one socket. The sort
-            // puts them side by side.
-            rows.erase(std::unique(rows.begin(), rows.end()), rows.end());
-        }
+        if (options.sorted) sort_rows(rows);
         tcp_table table(std::move(rows));
         table.unmapped_owner_rows = out.unmapped_owner_rows;
         table.unreadable_processes = out.unreadable_processes;
