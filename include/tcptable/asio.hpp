@@ -5,6 +5,12 @@
 // Completions use boost::system::error_code, Asio's own convention, so use_future and
 // use_awaitable turn a failure into an exception as they do for Asio's operations. to_std()
 // gives the std::error_code the rest of tcptable uses (tcptable::errc included).
+//
+// How it runs (docs/DESIGN.md, "Asio integration"): the blocking read runs on a thread owned by
+// a service of the caller's execution context, as Asio's own resolver does. The read's result
+// is posted back to that context and from there dispatched to the handler's associated
+// executor. Destroying the context stops and joins the service's thread first, so nothing is
+// ever posted into freed memory, and no handler or io thread ever waits for another thread.
 #pragma once
 
 #include <tcptable/diff.hpp>
@@ -13,48 +19,53 @@
 // Boost 1.74's asio/awaitable.hpp uses std::exchange without including <utility>.
 #include <utility>
 
+#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/error.hpp>
+#include <boost/asio/execution.hpp>
+#include <boost/asio/execution_context.hpp>
 #include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/system/error_code.hpp>
+#include <boost/version.hpp>
 
 #include <atomic>
 #include <chrono>
+#include <cstddef>
+#include <deque>
 #include <functional>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <system_error>
+#include <thread>
+#include <type_traits>
+#include <vector>
 
 namespace tcptable {
 
 namespace asio_detail {
 
-// Carries a std::error_category inside a boost::system::error_code, for categories Boost does
-// not know (tcptable's own).
+// tcptable's std::error_category, carried inside a boost::system::error_code. The fixed id
+// makes Boost compare the category by id rather than by address, so an error made in one shared
+// object equals the category seen from another.
 class std_category_adapter final : public boost::system::error_category {
   public:
-    explicit std_category_adapter(const std::error_category& c) noexcept : cat_(&c) {}
-    const char* name() const noexcept override { return cat_->name(); }
-    std::string message(int ev) const override { return cat_->message(ev); }
-    const std::error_category& wrapped() const noexcept { return *cat_; }
-
-  private:
-    const std::error_category* cat_;
+    static constexpr boost::ulong_long_type stable_id = 0x8f3a7c1e5b2d4a69ULL;
+    std_category_adapter() noexcept : boost::system::error_category(stable_id) {}
+    const char* name() const noexcept override { return "tcptable"; }
+    std::string message(int ev) const override { return ::tcptable::error_category().message(ev); }
 };
 
 inline const std_category_adapter& tcptable_boost_category() noexcept {
-    static const std_category_adapter instance(error_category());
+    static const std_category_adapter instance;
     return instance;
-}
-
-// Snapshots block in read()/recv(): they run here, never on the caller's threads.
-inline boost::asio::thread_pool& blocking_pool() {
-    static boost::asio::thread_pool pool(1);
-    return pool;
 }
 
 }  // namespace asio_detail
@@ -77,51 +88,191 @@ inline std::error_code to_std(const boost::system::error_code& ec) noexcept {
     return {ec.value(), std::system_category()};
 }
 
-// Takes a snapshot off the caller's thread and completes on the handler's associated executor
-// (by default `ex`) with (error_code, tcp_table).
-template <class Executor, class CompletionToken>
-auto async_snapshot(const Executor& ex, snapshot_options options, CompletionToken&& token) {
-    using signature = void(boost::system::error_code, tcp_table);
-    // The options travel as a plain pointer: GCC 12 mis-copies class-type arguments of the
-    // coroutine that Boost 1.74's use_awaitable runs the initiation in (a std::string member
-    // ends up pointing into another object). The posted work owns and frees them.
-    auto* opts = new snapshot_options(std::move(options));
-    return boost::asio::async_initiate<CompletionToken, signature>(
-        [ex](auto handler, snapshot_options* raw) {
-            std::unique_ptr<snapshot_options> owned(raw);
-            auto work = boost::asio::make_work_guard(ex);
-            boost::asio::post(
-                asio_detail::blocking_pool(),
-                [h = std::move(handler), w = std::move(work), o = std::move(owned)]() mutable {
-                    std::error_code ec;
-                    tcp_table table = snapshot(*o, ec);
-                    // Hand-off rules, each learnt from a sanitizer report:
-                    // - The completion goes to the caller's executor with post(), never run
-                    //   inline here, and from there to the handler's associated executor.
-                    // - It waits until this thread has returned from post(): Asio signals the
-                    //   waking thread after unlocking, so the caller could otherwise see the
-                    //   handler run and destroy its io_context while post() still touches it.
-                    // - It owns the work guard and releases it just before the handler, after
-                    //   which nothing here touches the caller's context.
-                    auto posted = std::make_shared<std::atomic<bool>>(false);
-                    auto to = w.get_executor();
-                    boost::asio::post(to, [h = std::move(h), w = std::move(w), posted, ec,
-                                           t = std::move(table)]() mutable {
-                        posted->wait(false);
-                        auto target = boost::asio::get_associated_executor(h, w.get_executor());
-                        boost::asio::dispatch(
-                            target, [h = std::move(h), w = std::move(w), ec,
-                                     t = std::move(t)]() mutable {
-                                auto complete = std::move(h);
-                                w.reset();
-                                complete(to_boost(ec), std::move(t));
-                            });
-                    });
-                    posted->store(true);
-                    posted->notify_one();
+namespace asio_detail {
+
+// The execution context an executor belongs to, for old- and new-style executors alike.
+template <class Executor>
+boost::asio::execution_context& context_of(const Executor& ex) {
+    if constexpr (boost::asio::execution::is_executor<Executor>::value)
+        return boost::asio::query(ex, boost::asio::execution::context);
+    else
+        return ex.context();
+}
+
+// One thread per execution context for the blocking reads. The thread starts on first use.
+// shutdown(), which the context calls before it destroys anything, stops the thread after the
+// read in progress (reads are bounded: regular files, netlink with a receive timeout), joins
+// it and destroys the operations it had not started, without invoking them, as Asio does with
+// the handlers of a context that is shut down.
+class blocking_service final : public boost::asio::execution_context::service {
+  public:
+    using key_type = blocking_service;
+    static inline boost::asio::execution_context::id id;
+
+    explicit blocking_service(boost::asio::execution_context& owner)
+        : boost::asio::execution_context::service(owner) {}
+    blocking_service(const blocking_service&) = delete;
+    blocking_service& operator=(const blocking_service&) = delete;
+    ~blocking_service() override { stop(); }
+
+    // Runs f() on the service's thread. Once the context is shut down, f is destroyed unrun.
+    template <class F>
+    void run(F f) {
+        std::unique_lock<std::mutex> lock(mutex_);
+        if (stopped_) return;  // f is destroyed on return, outside the lock
+        if (!thread_.joinable()) {
+            work_.emplace(io_->get_executor());
+            thread_ = std::thread([io = io_.get()] { io->run(); });
+        }
+        boost::asio::post(*io_, std::move(f));
+    }
+
+  private:
+    void shutdown() override { stop(); }
+
+    void stop() {
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            if (stopped_) return;
+            stopped_ = true;
+        }
+        // From here on run() touches nothing, so the rest needs no lock.
+        work_.reset();
+        io_->stop();
+        if (thread_.joinable()) thread_.join();
+        io_.reset();  // destroys what was queued and never started
+    }
+
+    std::mutex mutex_;
+    bool stopped_ = false;
+    std::unique_ptr<boost::asio::io_context> io_ = std::make_unique<boost::asio::io_context>(1);
+    std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
+    std::thread thread_;
+};
+
+// Counts outstanding work on an executor for as long as it lives. New-style executors are
+// asked for outstanding_work.tracked (executor_work_guard cannot wrap, say, a strand of
+// any_io_executor in Boost 1.74); old-style ones get an executor_work_guard.
+template <class Executor, class = void>
+class work_tracker {
+  public:
+    explicit work_tracker(const Executor& ex) : guard_(ex) {}
+    Executor get_executor() const { return guard_.get_executor(); }
+
+  private:
+    boost::asio::executor_work_guard<Executor> guard_;
+};
+
+template <class Executor>
+class work_tracker<Executor,
+                   std::enable_if_t<boost::asio::execution::is_executor<Executor>::value>> {
+  public:
+    explicit work_tracker(const Executor& ex)
+        : ex_(boost::asio::prefer(ex, boost::asio::execution::outstanding_work.tracked)) {}
+    auto get_executor() const { return ex_; }
+
+  private:
+    std::decay_t<decltype(boost::asio::prefer(std::declval<const Executor&>(),
+                                              boost::asio::execution::outstanding_work.tracked))>
+        ex_;
+};
+
+// Runs `work()` (blocking, returns R) on the blocking service of io_ex's context and completes
+// `handler(error_code, R)` through io_ex on the handler's associated executor. Work is counted
+// on both executors until the handler has been dispatched. The service's thread posts only to
+// io_ex, whose context joins that thread before it is destroyed.
+template <class Handler, class IoExecutor, class Work>
+class blocking_op {
+  public:
+    using handler_executor = boost::asio::associated_executor_t<Handler, IoExecutor>;
+
+    template <class H, class W>
+    blocking_op(H&& h, const IoExecutor& io_ex, W&& work)
+        : handler_(std::forward<H>(h)),
+          work_fn_(std::forward<W>(work)),
+          io_work_(io_ex),
+          handler_work_(boost::asio::get_associated_executor(handler_, io_ex)) {}
+
+    // On the service's thread.
+    void operator()() {
+        std::error_code ec;
+        auto result = work_fn_(ec);
+        auto io_ex = io_work_.get_executor();
+        boost::asio::post(io_ex,
+                          completion<decltype(result)>{std::move(*this), ec, std::move(result)});
+    }
+
+  private:
+    template <class R>
+    struct completion {
+        blocking_op op;
+        std::error_code ec;
+        R result;
+        // On io_ex: hand the result to the handler's executor; the work guards go when this
+        // object does, after the dispatch.
+        void operator()() {
+            auto ex = op.handler_work_.get_executor();
+            boost::asio::dispatch(
+                ex, [h = std::move(op.handler_), ec = ec, r = std::move(result)]() mutable {
+                    h(::tcptable::to_boost(ec), std::move(r));
                 });
-        },
-        token, opts);
+        }
+    };
+
+    Handler handler_;
+    Work work_fn_;
+    work_tracker<IoExecutor> io_work_;
+    work_tracker<handler_executor> handler_work_;
+};
+
+// Starts a blocking_op: `work(std::error_code&) -> R` runs on io_ex's service thread.
+template <class Handler, class IoExecutor, class Work>
+void start_blocking(Handler&& handler, const IoExecutor& io_ex, Work&& work) {
+    using op_type = blocking_op<std::decay_t<Handler>, IoExecutor, std::decay_t<Work>>;
+    auto& service = boost::asio::use_service<blocking_service>(context_of(io_ex));
+    service.run(op_type(std::forward<Handler>(handler), io_ex, std::forward<Work>(work)));
+}
+
+struct initiate_snapshot {
+    template <class Handler, class IoExecutor>
+    void operator()(Handler&& handler, const IoExecutor& io_ex, snapshot_options options) const {
+        start_blocking(std::forward<Handler>(handler), io_ex,
+                       [o = std::move(options)](std::error_code& ec) { return snapshot(o, ec); });
+    }
+};
+
+template <class T>
+inline constexpr bool is_executor_v =
+    boost::asio::execution::is_executor<T>::value || boost::asio::is_executor<T>::value;
+
+}  // namespace asio_detail
+
+// Takes a snapshot off the caller's threads and completes with (error_code, tcp_table) on the
+// handler's associated executor (by default `ex`). Nothing is allocated before the initiation
+// runs; an awaitable that is never awaited costs nothing. Destroying ex's execution context
+// with a snapshot in flight waits for that read to end (reads are bounded) and drops its
+// result without calling the handler.
+template <class Executor,
+          class CompletionToken = typename boost::asio::default_completion_token<Executor>::type,
+          std::enable_if_t<asio_detail::is_executor_v<Executor>, int> = 0>
+auto async_snapshot(
+    const Executor& ex, snapshot_options options,
+    CompletionToken&& token = typename boost::asio::default_completion_token<Executor>::type()) {
+    return boost::asio::async_initiate<CompletionToken, void(boost::system::error_code, tcp_table)>(
+        asio_detail::initiate_snapshot{}, token, ex, std::move(options));
+}
+
+// The same, on an execution context's executor (an io_context, a thread_pool).
+template <class ExecutionContext,
+          class CompletionToken = typename boost::asio::default_completion_token<
+              typename ExecutionContext::executor_type>::type,
+          std::enable_if_t<
+              std::is_convertible_v<ExecutionContext&, boost::asio::execution_context&>, int> = 0>
+auto async_snapshot(ExecutionContext& ctx, snapshot_options options,
+                    CompletionToken&& token = typename boost::asio::default_completion_token<
+                        typename ExecutionContext::executor_type>::type()) {
+    return async_snapshot(ctx.get_executor(), std::move(options),
+                          std::forward<CompletionToken>(token));
 }
 
 // Endpoint conversions.
@@ -148,47 +299,171 @@ inline boost::asio::ip::tcp::endpoint remote_endpoint(const tcp_row& r) {
 
 // Takes a snapshot every `interval` on a steady_timer and reports what changed since the last
 // one. Deadlines advance by the interval from the previous deadline, so the period does not
-// drift with the time a snapshot takes; a snapshot that overruns skips the missed ticks.
-// At most two tables are held. The handler runs on the executor given; cancel() stops it.
+// drift with the time a snapshot takes; a snapshot that overruns skips the missed ticks. At
+// most two tables are held.
+//
+// Everything runs on the watcher's own strand, so it is safe on an io_context run by several
+// threads; the callback runs on that strand. Events reach the caller either through the
+// callback given to start(), or, when start() gets none, through async_next(), which completes
+// with each batch in turn (batches wait in a bounded queue until taken).
 class watcher : public std::enable_shared_from_this<watcher> {
   public:
+    using executor_type = boost::asio::strand<boost::asio::any_io_executor>;
     using handler_type =
         std::function<void(const boost::system::error_code&, const std::vector<tcp_event>&)>;
+    using event_batch = std::vector<tcp_event>;
 
-    template <class Executor>
+    // Events waiting for async_next beyond this many are dropped, oldest first, and the next
+    // async_next completes with boost::asio::error::no_buffer_space.
+    static constexpr std::size_t max_queued_events = std::size_t(1) << 20;
+
+    // Throws std::system_error with errc::invalid_argument for an interval that is not
+    // positive.
+    template <class Executor, std::enable_if_t<asio_detail::is_executor_v<Executor>, int> = 0>
     static std::shared_ptr<watcher> create(const Executor& ex, snapshot_options options,
                                            std::chrono::steady_clock::duration interval) {
-        return std::shared_ptr<watcher>(new watcher(ex, std::move(options), interval));
+        if (interval <= std::chrono::steady_clock::duration::zero())
+            throw std::system_error(make_error_code(errc::invalid_argument),
+                                    "tcptable::watcher: the interval must be positive");
+        return std::shared_ptr<watcher>(
+            new watcher(boost::asio::any_io_executor(ex), std::move(options), interval));
     }
 
-    // Starts watching. The first snapshot is the baseline and reports no events.
-    void start(handler_type handler) {
-        handler_ = std::move(handler);
-        next_ = std::chrono::steady_clock::now();
-        take();
+    template <
+        class ExecutionContext,
+        std::enable_if_t<std::is_convertible_v<ExecutionContext&, boost::asio::execution_context&>,
+                         int> = 0>
+    static std::shared_ptr<watcher> create(ExecutionContext& ctx, snapshot_options options,
+                                           std::chrono::steady_clock::duration interval) {
+        return create(ctx.get_executor(), std::move(options), interval);
     }
 
-    void cancel() {
-        boost::asio::dispatch(timer_.get_executor(), [self = shared_from_this()] {
-            self->cancelled_ = true;
-            self->timer_.cancel();
+    // Starts watching (dispatched to the strand; a second call does nothing). The first
+    // snapshot is the baseline and reports no events; `on_baseline`, when given, runs once it
+    // is taken. Without a handler, events wait for async_next().
+    void start(handler_type handler = {}, std::function<void()> on_baseline = {}) {
+        boost::asio::dispatch(strand_, [self = shared_from_this(), h = std::move(handler),
+                                        b = std::move(on_baseline)]() mutable {
+            if (self->started_ || self->cancelled_) return;
+            self->started_ = true;
+            self->handler_ = std::move(h);
+            self->on_baseline_ = std::move(b);
+            self->next_ = std::chrono::steady_clock::now();
+            self->take();
         });
     }
 
+    // Stops: no more snapshots or callbacks; a pending async_next completes with
+    // operation_aborted. A snapshot in flight ends on its own and its result is dropped.
+    void cancel() {
+        boost::asio::dispatch(strand_, [self = shared_from_this()] {
+            self->cancelled_ = true;
+            self->timer_.cancel();
+            self->queue_.clear();
+            self->queued_events_ = 0;
+            if (self->waiter_) self->finish_waiter(boost::asio::error::operation_aborted, {});
+        });
+    }
+
+    // Completes with (error_code, std::vector<tcp_event>): the next batch of events, a snapshot
+    // error (watching goes on), no_buffer_space after events were dropped, or
+    // operation_aborted once cancelled. One async_next at a time (a second completes with
+    // already_started).
+    template <
+        class CompletionToken = typename boost::asio::default_completion_token<executor_type>::type>
+    auto async_next(CompletionToken&& token =
+                        typename boost::asio::default_completion_token<executor_type>::type()) {
+        return boost::asio::async_initiate<CompletionToken,
+                                           void(boost::system::error_code, event_batch)>(
+            initiate_next{shared_from_this()}, token);
+    }
+
+    executor_type get_executor() const noexcept { return strand_; }
+
+    // The last table taken. Only from the strand (in the callback, or in an async_next
+    // completion bound to get_executor()).
     const tcp_table& current() const noexcept { return current_; }
-    // Snapshots completed so far, the baseline included.
-    std::size_t snapshots() const noexcept { return snapshots_; }
+    // Snapshots completed so far, the baseline included (any thread).
+    std::size_t snapshots() const noexcept { return snapshots_.load(std::memory_order_relaxed); }
 
   private:
-    template <class Executor>
-    watcher(const Executor& ex, snapshot_options options,
+    watcher(boost::asio::any_io_executor ex, snapshot_options options,
             std::chrono::steady_clock::duration interval)
-        : timer_(ex), options_(std::move(options)), interval_(interval) {
+        : strand_(boost::asio::make_strand(std::move(ex))),
+          timer_(strand_),
+          options_(std::move(options)),
+          interval_(interval) {
         options_.sorted = true;  // the diff is a merge of sorted tables
     }
 
+    // A parked async_next: the handler, with work counted on its executor while it waits.
+    struct waiter_base {
+        virtual ~waiter_base() = default;
+        virtual void complete(boost::system::error_code ec, event_batch events) = 0;
+    };
+    template <class Handler>
+    struct waiter final : waiter_base {
+        using executor = boost::asio::associated_executor_t<Handler, executor_type>;
+        waiter(Handler&& h, const executor_type& strand)
+            : handler(std::move(h)), work(boost::asio::get_associated_executor(handler, strand)) {}
+        void complete(boost::system::error_code ec, event_batch events) override {
+            auto ex = work.get_executor();
+            boost::asio::post(ex, [h = std::move(handler), ec, e = std::move(events)]() mutable {
+                h(ec, std::move(e));
+            });
+        }
+        Handler handler;
+        asio_detail::work_tracker<executor> work;
+    };
+
+    struct initiate_next {
+        std::shared_ptr<watcher> self;
+        template <class Handler>
+        void operator()(Handler&& handler) const {
+            auto w =
+                std::make_unique<waiter<std::decay_t<Handler>>>(std::move(handler), self->strand_);
+            // post, not dispatch: a completion never runs inside the initiating call.
+            boost::asio::post(self->strand_, [s = self, w = std::move(w)]() mutable {
+                s->add_waiter(std::move(w));
+            });
+        }
+    };
+
+    void add_waiter(std::unique_ptr<waiter_base> w) {
+        if (waiter_) return w->complete(boost::asio::error::already_started, {});
+        waiter_ = std::move(w);
+        if (cancelled_) return finish_waiter(boost::asio::error::operation_aborted, {});
+        if (overflowed_) {
+            overflowed_ = false;
+            return finish_waiter(boost::asio::error::no_buffer_space, {});
+        }
+        if (!queue_.empty()) {
+            auto [ec, events] = std::move(queue_.front());
+            queue_.pop_front();
+            queued_events_ -= events.size();
+            finish_waiter(ec, std::move(events));
+        }
+    }
+
+    void finish_waiter(boost::system::error_code ec, event_batch events) {
+        auto w = std::move(waiter_);
+        w->complete(ec, std::move(events));
+    }
+
+    void deliver(const boost::system::error_code& ec, event_batch events) {
+        if (handler_) return handler_(ec, events);
+        if (waiter_ && queue_.empty() && !overflowed_) return finish_waiter(ec, std::move(events));
+        queued_events_ += events.size();
+        queue_.emplace_back(ec, std::move(events));
+        while (queued_events_ > max_queued_events && queue_.size() > 1) {
+            queued_events_ -= queue_.front().second.size();
+            queue_.pop_front();
+            overflowed_ = true;
+        }
+    }
+
     void take() {
-        async_snapshot(timer_.get_executor(), options_,
+        async_snapshot(strand_, options_,
                        [self = shared_from_this()](boost::system::error_code ec, tcp_table t) {
                            self->on_snapshot(ec, std::move(t));
                        });
@@ -196,16 +471,17 @@ class watcher : public std::enable_shared_from_this<watcher> {
 
     void on_snapshot(const boost::system::error_code& ec, tcp_table t) {
         if (cancelled_) return;
-        ++snapshots_;
+        snapshots_.fetch_add(1, std::memory_order_relaxed);
         if (ec) {
-            handler_(ec, {});
+            deliver(ec, {});
         } else if (!have_baseline_) {
             current_ = std::move(t);
             have_baseline_ = true;
+            if (on_baseline_) std::exchange(on_baseline_, {})();
         } else {
             auto events = diff_tables(current_, t);
             current_ = std::move(t);
-            if (!events.empty()) handler_(ec, events);
+            if (!events.empty()) deliver(ec, std::move(events));
         }
         if (cancelled_) return;
         auto now = std::chrono::steady_clock::now();
@@ -218,15 +494,22 @@ class watcher : public std::enable_shared_from_this<watcher> {
         });
     }
 
+    executor_type strand_;
     boost::asio::steady_timer timer_;
     snapshot_options options_;
     std::chrono::steady_clock::duration interval_;
     std::chrono::steady_clock::time_point next_;
     handler_type handler_;
+    std::function<void()> on_baseline_;
     tcp_table current_;
-    std::size_t snapshots_ = 0;
+    std::atomic<std::size_t> snapshots_{0};
+    bool started_ = false;
     bool have_baseline_ = false;
     bool cancelled_ = false;
+    std::unique_ptr<waiter_base> waiter_;
+    std::deque<std::pair<boost::system::error_code, event_batch>> queue_;
+    std::size_t queued_events_ = 0;
+    bool overflowed_ = false;
 };
 
 }  // namespace tcptable

@@ -20,6 +20,12 @@ enum class backend_kind : std::uint8_t {
 };
 
 struct snapshot_options {
+    // Declared, so the type is not an aggregate: GCC 12 corrupts aggregate temporaries (their
+    // std::string members) that live across a co_await, as in
+    // `co_await async_snapshot(ex, snapshot_options{}, use_awaitable)`; with a constructor the
+    // same code is correct. Set the fields by name after construction.
+    snapshot_options() = default;
+
     address_family family = address_family::both;
     // Sort per the contract (see row_order). False leaves the backend's own order.
     bool sorted = true;

@@ -29,6 +29,8 @@ struct tcp_statistics {
 };
 
 struct statistics_options {
+    statistics_options() = default;  // not an aggregate: see snapshot_options
+
     // Which rows num_conns counts (GetTcpStatisticsEx's family). The counters themselves are
     // shared by IPv4 and IPv6 on Linux.
     address_family family = address_family::both;
