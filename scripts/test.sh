@@ -7,11 +7,12 @@
 #      build, the async and watcher tests.
 #   3. libFuzzer targets, a bounded run each.
 #   4. MinGW-w64 cross build of the Windows backend, its tests under Wine.
+#   5. The Asio tests against Debian's Boost 1.81 (per-operation cancellation slots).
 #
-# TCPTABLE_STAGES picks stages (default "linux sanitize fuzz windows").
+# TCPTABLE_STAGES picks stages (default "linux sanitize fuzz windows boost").
 set -euo pipefail
 cd "$(dirname "$0")/.."
-stages=${TCPTABLE_STAGES:-linux sanitize fuzz windows}
+stages=${TCPTABLE_STAGES:-linux sanitize fuzz windows boost}
 start=$SECONDS
 stage() { echo; echo "=== tcptable test stage: $1 ($((SECONDS - start)) s so far)"; }
 
@@ -36,6 +37,10 @@ for s in $stages; do
     windows)
       stage windows
       bash scripts/windows-cross-test.sh
+      ;;
+    boost)
+      stage boost
+      bash scripts/boost-compat.sh
       ;;
     *)
       echo "unknown stage '$s'" >&2

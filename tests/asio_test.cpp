@@ -10,6 +10,9 @@
 #include <tcptable/asio.hpp>
 
 #include <boost/asio/bind_executor.hpp>
+#if BOOST_ASIO_VERSION >= 101900
+#include <boost/asio/bind_cancellation_slot.hpp>
+#endif
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/thread_pool.hpp>
@@ -287,6 +290,52 @@ TEST(async_snapshot, context_destroyed_with_an_operation_in_flight) {
         EXPECT_FALSE(called) << "round " << round;
     }
 }
+
+#if BOOST_ASIO_VERSION >= 101900
+// Per-operation cancellation (Asio 1.19+; CI builds these tests against Debian's Boost 1.81 too):
+// the handler completes with operation_aborted while the read is still held, and the read's
+// result is dropped when it comes.
+TEST(async_snapshot, cancellation_slot_aborts_while_the_read_runs) {
+    watchdog wd("cancellation slot", hang_limit);
+    gate entered, release;
+    boost::system::error_code got;
+    int calls = 0;
+    {
+        asio::io_context io;
+        asio::cancellation_signal signal;
+        asio_detail::start_blocking(
+            asio::bind_cancellation_slot(signal.slot(),
+                                         [&](boost::system::error_code ec, int) {
+                                             ++calls;
+                                             got = ec;
+                                         }),
+            io.get_executor(), [&](std::error_code&) {
+                entered.open();
+                release.wait();
+                return 42;
+            });
+        entered.wait();
+        signal.emit(asio::cancellation_type::terminal);
+        io.run();  // the aborted completion ran; the read is still held
+        EXPECT_EQ(calls, 1);
+        EXPECT_EQ(got, asio::error::operation_aborted);
+        release.open();
+        io.restart();
+        io.run();  // the read's result finds nothing to complete
+    }
+    EXPECT_EQ(calls, 1);
+
+    // Through async_snapshot, and a slot that is never emitted changes nothing.
+    asio::io_context io;
+    asio::cancellation_signal unused;
+    bool ok = false;
+    async_snapshot(io, tiny_table_options(),
+                   asio::bind_cancellation_slot(
+                       unused.slot(), [&](boost::system::error_code, tcp_table) { ok = true; }));
+    io.run();
+    EXPECT_TRUE(ok);
+}
+#endif
 
 TEST(async_snapshot, context_destroyed_before_it_ever_ran) {
     watchdog wd("teardown unrun", hang_limit);

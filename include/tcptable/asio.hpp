@@ -32,8 +32,12 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/version.hpp>
 #include <boost/system/error_code.hpp>
-#include <boost/version.hpp>
+#if BOOST_ASIO_VERSION >= 101900
+#include <boost/asio/associated_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#endif
 
 #include <atomic>
 #include <chrono>
@@ -177,52 +181,121 @@ class work_tracker<Executor,
         ex_;
 };
 
-// Runs `work()` (blocking, returns R) on the blocking service of io_ex's context and completes
-// `handler(error_code, R)` through io_ex on the handler's associated executor. Work is counted
-// on both executors until the handler has been dispatched. The service's thread posts only to
-// io_ex, whose context joins that thread before it is destroyed.
-template <class Handler, class IoExecutor, class Work>
-class blocking_op {
+// The handler of an operation with work counted on the I/O executor and on the handler's
+// associated executor, until it has been dispatched there.
+template <class Handler, class IoExecutor>
+class pending_handler {
   public:
     using handler_executor = boost::asio::associated_executor_t<Handler, IoExecutor>;
 
-    template <class H, class W>
-    blocking_op(H&& h, const IoExecutor& io_ex, W&& work)
+    template <class H>
+    pending_handler(H&& h, const IoExecutor& io_ex)
         : handler_(std::forward<H>(h)),
-          work_fn_(std::forward<W>(work)),
           io_work_(io_ex),
           handler_work_(boost::asio::get_associated_executor(handler_, io_ex)) {}
+
+    Handler& handler() noexcept { return handler_; }
+
+    // On the I/O executor: hands the arguments to the handler on its executor; the work counts
+    // end when this object does, after the dispatch.
+    template <class R>
+    void complete(const boost::system::error_code& ec, R&& result) {
+        auto ex = handler_work_.get_executor();
+        boost::asio::dispatch(ex, [h = std::move(handler_), ec,
+                                   r = std::forward<R>(result)]() mutable { h(ec, std::move(r)); });
+    }
+
+  private:
+    Handler handler_;
+    work_tracker<IoExecutor> io_work_;
+    work_tracker<handler_executor> handler_work_;
+};
+
+#if BOOST_ASIO_VERSION >= 101900
+// Per-operation cancellation (Asio 1.19 and later): the handler waits in shared state; a
+// cancellation takes it and completes it with operation_aborted at once, and the read's
+// result, when it comes, finds nothing to complete and is dropped. Either way the slot is
+// cleared on the I/O executor before the handler runs.
+template <class Handler, class IoExecutor>
+struct cancellable_state {
+    std::mutex mutex;
+    std::optional<pending_handler<Handler, IoExecutor>> pending;
+    boost::asio::cancellation_slot slot;
+
+    std::optional<pending_handler<Handler, IoExecutor>> take() {
+        std::lock_guard<std::mutex> lock(mutex);
+        return std::exchange(pending, std::nullopt);
+    }
+};
+#endif
+
+// Runs `work(std::error_code&) -> R` (blocking) on the blocking service of io_ex's context and
+// completes `handler(error_code, R)` through io_ex on the handler's associated executor. The
+// service's thread posts only to io_ex, whose context joins that thread before it is
+// destroyed.
+template <class Handler, class IoExecutor, class Work>
+class blocking_op {
+  public:
+    using result_type = std::invoke_result_t<Work&, std::error_code&>;
+
+    template <class H, class W>
+    blocking_op(H&& h, const IoExecutor& io_ex, W&& work)
+        : io_ex_(io_ex), work_fn_(std::forward<W>(work)) {
+        pending_handler<Handler, IoExecutor> p(std::forward<H>(h), io_ex);
+#if BOOST_ASIO_VERSION >= 101900
+        auto slot = boost::asio::get_associated_cancellation_slot(p.handler());
+        if (slot.is_connected()) {
+            shared_ = std::make_shared<cancellable_state<Handler, IoExecutor>>();
+            shared_->pending.emplace(std::move(p));
+            shared_->slot = slot;
+            slot.template emplace<canceller>(canceller{shared_, io_ex});
+            return;
+        }
+#endif
+        pending_.emplace(std::move(p));
+    }
 
     // On the service's thread.
     void operator()() {
         std::error_code ec;
-        auto result = work_fn_(ec);
-        auto io_ex = io_work_.get_executor();
-        boost::asio::post(io_ex,
-                          completion<decltype(result)>{std::move(*this), ec, std::move(result)});
+        result_type result = work_fn_(ec);
+#if BOOST_ASIO_VERSION >= 101900
+        if (shared_) {
+            auto p = shared_->take();
+            if (!p) return;  // cancelled: the handler has had operation_aborted
+            boost::asio::post(
+                io_ex_, [p = std::move(*p), slot = shared_->slot, e = ::tcptable::to_boost(ec),
+                         r = std::move(result)]() mutable {
+                    slot.clear();
+                    p.complete(e, std::move(r));
+                });
+            return;
+        }
+#endif
+        boost::asio::post(io_ex_,
+                          [p = std::move(*pending_), e = ::tcptable::to_boost(ec),
+                           r = std::move(result)]() mutable { p.complete(e, std::move(r)); });
     }
 
   private:
-    template <class R>
-    struct completion {
-        blocking_op op;
-        std::error_code ec;
-        R result;
-        // On io_ex: hand the result to the handler's executor; the work guards go when this
-        // object does, after the dispatch.
-        void operator()() {
-            auto ex = op.handler_work_.get_executor();
-            boost::asio::dispatch(
-                ex, [h = std::move(op.handler_), ec = ec, r = std::move(result)]() mutable {
-                    h(::tcptable::to_boost(ec), std::move(r));
-                });
+#if BOOST_ASIO_VERSION >= 101900
+    struct canceller {
+        std::shared_ptr<cancellable_state<Handler, IoExecutor>> state;
+        IoExecutor io_ex;
+        void operator()(boost::asio::cancellation_type_t) {
+            auto p = state->take();
+            if (!p) return;  // already completing
+            boost::asio::post(io_ex, [p = std::move(*p), slot = state->slot]() mutable {
+                slot.clear();
+                p.complete(boost::asio::error::operation_aborted, result_type{});
+            });
         }
     };
-
-    Handler handler_;
+    std::shared_ptr<cancellable_state<Handler, IoExecutor>> shared_;
+#endif
+    IoExecutor io_ex_;
     Work work_fn_;
-    work_tracker<IoExecutor> io_work_;
-    work_tracker<handler_executor> handler_work_;
+    std::optional<pending_handler<Handler, IoExecutor>> pending_;
 };
 
 // Starts a blocking_op: `work(std::error_code&) -> R` runs on io_ex's service thread.
