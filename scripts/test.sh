@@ -8,11 +8,13 @@
 #   3. libFuzzer targets, a bounded run each.
 #   4. MinGW-w64 cross build of the Windows backend, its tests under Wine.
 #   5. The Asio tests against Debian's Boost 1.81 (per-operation cancellation slots).
+#   6. Packaging and layout: the shared library's symbols, consumers of the install tree
+#      (CMake, pkg-config, add_subdirectory), the .deb, the unsupported-platform build.
 #
-# TCPTABLE_STAGES picks stages (default "linux sanitize fuzz windows boost").
+# TCPTABLE_STAGES picks stages (default "linux sanitize fuzz windows boost package").
 set -euo pipefail
 cd "$(dirname "$0")/.."
-stages=${TCPTABLE_STAGES:-linux sanitize fuzz windows boost}
+stages=${TCPTABLE_STAGES:-linux sanitize fuzz windows boost package}
 start=$SECONDS
 stage() { echo; echo "=== tcptable test stage: $1 ($((SECONDS - start)) s so far)"; }
 
@@ -41,6 +43,10 @@ for s in $stages; do
     boost)
       stage boost
       bash scripts/boost-compat.sh
+      ;;
+    package)
+      stage package
+      bash scripts/package-test.sh
       ;;
     *)
       echo "unknown stage '$s'" >&2

@@ -4,7 +4,7 @@
 // the new exact size and that a Windows-style retry loop converges while connections keep
 // opening. The live cases run in a forked child inside a network namespace of its own, so the
 // table holds only this test's sockets and every size is known exactly.
-#include "linux/win32_api.hpp"
+#include "compat/win32/win32_api.hpp"
 
 #include <gtest/gtest.h>
 

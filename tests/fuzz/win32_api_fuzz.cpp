@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "fuzz_support.hpp"
-#include "linux/win32_api.hpp"
+#include "compat/win32/win32_api.hpp"
 
 // Last: the Win32 headers define macros (s_addr, TRUE, ...) that must not reach the others.
 #include <tcptable/win32/iphlpapi.h>

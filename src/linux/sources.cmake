@@ -1,0 +1,16 @@
+# SPDX-License-Identifier: MIT
+# The Linux backends: NETLINK_SOCK_DIAG (the default) and /proc/net/tcp{,6}; owner pids from
+# /proc/*/fd; MIB_TCPSTATS from /proc/net/snmp; other network namespaces.
+set(tcptable_platform_backends "netlink procfs")
+set(tcptable_platform_sources
+  ${CMAKE_CURRENT_LIST_DIR}/netlink_backend.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/netlink_parser.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/netns.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/owner_pids.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/platform.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/procfs_backend.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/procfs_parser.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/snmp_parser.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/sockstat.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/statistics.cpp)
+set(tcptable_platform_libraries)
