@@ -5,8 +5,9 @@
 #include <random>
 #include <tcptable/tcptable.hpp>
 
-#include "common/byte_order.hpp"
-#include "common/state_map.hpp"
+#include "linux/linux_byte_order.hpp"
+#include "linux/linux_states.hpp"
+#include "win/mib_format.hpp"
 
 namespace tcptable {
 namespace {

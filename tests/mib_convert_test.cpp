@@ -7,7 +7,7 @@
 
 #include <cstring>
 
-#include "common/byte_order.hpp"
+#include "win/mib_format.hpp"
 
 namespace tcptable::detail {
 namespace {

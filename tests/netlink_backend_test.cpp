@@ -8,7 +8,7 @@
 #include <cstdio>
 #include <deque>
 
-#include "common/state_map.hpp"
+#include "linux/linux_states.hpp"
 #include "linux/netlink_parser.hpp"
 #include "linux/test_seams.hpp"
 #include "support/loopback.hpp"

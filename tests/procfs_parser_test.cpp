@@ -8,8 +8,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "common/byte_order.hpp"
-#include "common/state_map.hpp"
+#include "linux/linux_byte_order.hpp"
+#include "linux/linux_states.hpp"
 #include "linux/procfs_backend.hpp"
 
 namespace tcptable::detail {

@@ -3,6 +3,7 @@
 
 #include <span>
 #include <string>
+#include <string_view>
 #include <system_error>
 #include <tcptable/error.hpp>
 #include <tcptable/export.hpp>
@@ -54,6 +55,18 @@ TCPTABLE_EXPORT void sort_rows(std::span<tcp_row> rows) noexcept;
 
 // Which backend `automatic` resolves to on this machine right now.
 TCPTABLE_EXPORT backend_kind default_backend() noexcept;
-TCPTABLE_EXPORT std::string_view to_string(backend_kind b) noexcept;
+constexpr std::string_view to_string(backend_kind b) noexcept {
+    switch (b) {
+        case backend_kind::automatic:
+            return "auto";
+        case backend_kind::procfs:
+            return "procfs";
+        case backend_kind::netlink:
+            return "netlink";
+        case backend_kind::iphlpapi:
+            return "iphlpapi";
+    }
+    return "unknown";
+}
 
 }  // namespace tcptable

@@ -48,18 +48,4 @@ tcp_table snapshot(const snapshot_options& options) {
 
 backend_kind default_backend() noexcept { return detail::platform_default_backend(); }
 
-std::string_view to_string(backend_kind b) noexcept {
-    switch (b) {
-        case backend_kind::automatic:
-            return "auto";
-        case backend_kind::procfs:
-            return "procfs";
-        case backend_kind::netlink:
-            return "netlink";
-        case backend_kind::iphlpapi:
-            return "iphlpapi";
-    }
-    return "unknown";
-}
-
 }  // namespace tcptable

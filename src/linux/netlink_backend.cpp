@@ -12,7 +12,7 @@
 #include <cstring>
 #include <memory>
 
-#include "../common/state_map.hpp"
+#include "linux_states.hpp"
 #include "netlink_parser.hpp"
 #include "netns.hpp"
 #include "test_seams.hpp"

@@ -2,8 +2,8 @@
 
 #include <cstring>
 
-#include "../common/byte_order.hpp"
-#include "../common/state_map.hpp"
+#include "linux_byte_order.hpp"
+#include "linux_states.hpp"
 
 namespace tcptable::detail {
 namespace {

@@ -1,6 +1,6 @@
 #include "mib_convert.hpp"
 
-#include "../common/byte_order.hpp"
+#include "mib_format.hpp"
 
 namespace tcptable::detail {
 namespace {

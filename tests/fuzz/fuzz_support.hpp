@@ -8,7 +8,7 @@
 #include <tcptable/tcptable.hpp>
 #include <vector>
 
-#include "common/byte_order.hpp"
+#include "linux/linux_byte_order.hpp"
 
 // An invariant that failed is a bug as real as a crash: abort() makes libFuzzer keep the input.
 #define FUZZ_CHECK(condition)                                                                      \

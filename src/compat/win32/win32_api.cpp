@@ -15,7 +15,7 @@
 #include <type_traits>
 #include <vector>
 
-#include "common/byte_order.hpp"
+#include "win/mib_format.hpp"
 
 // Last: the Win32 headers define macros (s_addr, s6_addr, TRUE, ...) that must not reach the
 // C++ headers above.

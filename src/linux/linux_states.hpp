@@ -1,4 +1,5 @@
-// The one table that maps TCP states between Linux, the MIB and text.
+// SPDX-License-Identifier: MIT
+// Linux's TCP state numbering and its inet_diag state mask, mapped to the MIB states.
 #pragma once
 
 #include <cstdint>

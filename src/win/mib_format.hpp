@@ -1,25 +1,15 @@
-// Byte order at the backend edge. Every backend converts the OS's representation into
-// tcp_row (network-order address bytes, host-order ports) here, once, and nowhere else.
+// SPDX-License-Identifier: MIT
+// Byte order of Windows MIB rows (MIB_TCPROW and its family) and of Winsock, converted into tcp_row
+// here and nowhere else. No Windows header: the Windows backend and the Win32 layer on other
+// systems share it, and the Linux build tests it.
 #pragma once
 
+#include <array>
 #include <boost/endian/conversion.hpp>
 #include <cstdint>
 #include <tcptable/ip_address.hpp>
 
 namespace tcptable::detail {
-
-// /proc/net/tcp prints each 32-bit address word with "%08X" of the word as it sits in memory:
-// the bytes are in network order, but the number is read in host order. Storing the parsed
-// number back in native order recovers the network-order bytes (net/ipv4/tcp_ipv4.c,
-// get_tcp4_sock).
-inline void store_proc_address_word(std::uint32_t word, std::uint8_t* out) noexcept {
-    boost::endian::endian_store<std::uint32_t, 4, boost::endian::order::native>(out, word);
-}
-
-// The inverse, for writing /proc-format captures in tests and fuzz seeds.
-inline std::uint32_t load_proc_address_word(const std::uint8_t* in) noexcept {
-    return boost::endian::endian_load<std::uint32_t, 4, boost::endian::order::native>(in);
-}
 
 // A Windows MIB row keeps the port in network order in the low 16 bits of a DWORD; the high
 // 16 bits are undefined and must be masked (MIB_TCPROW documentation, dwLocalPort remarks).
@@ -48,11 +38,6 @@ inline std::uint16_t network_to_host_u16(std::uint16_t value) noexcept {
 }
 inline std::uint32_t network_to_host_u32(std::uint32_t value) noexcept {
     return boost::endian::big_to_native(value);
-}
-
-// Netlink inet_diag_sockid carries ports as __be16 (linux/inet_diag.h).
-inline std::uint16_t port_from_be16(std::uint16_t be) noexcept {
-    return boost::endian::big_to_native(be);
 }
 
 }  // namespace tcptable::detail
