@@ -141,7 +141,7 @@ int run(int argc, char** argv) {
         tcptable::statistics_options so;
         so.proc_root = opts.proc_root;
         so.netns = opts.netns;
-        tcptable::tcp_statistics st = tcptable::statistics(so, ec, &info);
+        tcptable::tcp_statistics st = tcptable::statistics(so, table, ec, &info);
         if (ec) return report(ec, info);
         std::string text = tcptable::cli::prometheus_text(table, st);
         std::fwrite(text.data(), 1, text.size(), stdout);
