@@ -82,6 +82,7 @@ int run(int argc, char** argv) {
     auto* serve_cmd = app.add_subcommand("serve", "Serve Prometheus metrics on /metrics over HTTP");
     serve_cmd->add_option("--listen", listen, "HOST:PORT to listen on (loopback by default)")
         ->capture_default_str();
+    tcptable::cli::serve_limits serve_limits(*serve_cmd);
 
     try {
         app.parse(argc, argv);
@@ -119,7 +120,7 @@ int run(int argc, char** argv) {
     opts.owner_pids = pids;
     opts.netns = netns;
 
-    if (*serve_cmd) return tcptable::cli::serve(listen, opts);
+    if (*serve_cmd) return tcptable::cli::serve(listen, serve_limits, opts);
     if (watch_opt->count() > 0) return tcptable::cli::watch(opts, watch_seconds, json, watch_limit);
 
     std::error_code ec;
