@@ -7,6 +7,7 @@
 #include <tcptable/error.hpp>
 #include <tcptable/export.hpp>
 #include <tcptable/snapshot.hpp>
+#include <tcptable/tcp_table.hpp>
 
 namespace tcptable {
 
@@ -39,8 +40,21 @@ struct statistics_options {
     std::string netns;
 };
 
+// The counters, with num_conns counted from a snapshot taken for the purpose: two reads of the
+// table when the caller has one already. The first throws std::system_error; the second never
+// throws and returns all zeros with ec set.
 TCPTABLE_EXPORT tcp_statistics statistics(const statistics_options& options = {});
 TCPTABLE_EXPORT tcp_statistics statistics(const statistics_options& options, std::error_code& ec,
                                           error_info* info = nullptr) noexcept;
+
+// The counters, with num_conns counted from `table`, the caller's own snapshot: its rows of
+// options.family (all of them for `both`). No snapshot is taken, so num_conns is exactly the
+// rows the caller reports even while connections come and go; only the counters are read.
+// For num_conns to mean what GetTcpStatistics' dwNumConns means, pass a table of every state
+// (rows filtered out of `table` are not counted). As above, the first overload throws.
+TCPTABLE_EXPORT tcp_statistics statistics(const statistics_options& options,
+                                          const tcp_table& table);
+TCPTABLE_EXPORT tcp_statistics statistics(const statistics_options& options, const tcp_table& table,
+                                          std::error_code& ec, error_info* info = nullptr) noexcept;
 
 }  // namespace tcptable

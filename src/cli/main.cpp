@@ -82,6 +82,7 @@ int run(int argc, char** argv) {
     auto* serve_cmd = app.add_subcommand("serve", "Serve Prometheus metrics on /metrics over HTTP");
     serve_cmd->add_option("--listen", listen, "HOST:PORT to listen on (loopback by default)")
         ->capture_default_str();
+    tcptable::cli::serve_limits serve_limits(*serve_cmd);
 
     try {
         app.parse(argc, argv);
@@ -119,7 +120,7 @@ int run(int argc, char** argv) {
     opts.owner_pids = pids;
     opts.netns = netns;
 
-    if (*serve_cmd) return tcptable::cli::serve(listen, opts);
+    if (*serve_cmd) return tcptable::cli::serve(listen, serve_limits, opts);
     if (watch_opt->count() > 0) return tcptable::cli::watch(opts, watch_seconds, json, watch_limit);
 
     std::error_code ec;
@@ -141,7 +142,7 @@ int run(int argc, char** argv) {
         tcptable::statistics_options so;
         so.proc_root = opts.proc_root;
         so.netns = opts.netns;
-        tcptable::tcp_statistics st = tcptable::statistics(so, ec, &info);
+        tcptable::tcp_statistics st = tcptable::statistics(so, table, ec, &info);
         if (ec) return report(ec, info);
         std::string text = tcptable::cli::prometheus_text(table, st);
         std::fwrite(text.data(), 1, text.size(), stdout);

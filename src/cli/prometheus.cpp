@@ -82,4 +82,22 @@ std::string prometheus_text(const tcp_table& table, const tcp_statistics& s) {
     return fmt::to_string(out);
 }
 
+void append_exporter_metrics(std::string& text, const exporter_counters& c) {
+    fmt::memory_buffer out;
+    metric_header(out, "tcptable_exporter_scrapes_total", "counter",
+                  "/metrics requests received by this tcptable serve.");
+    fmt::format_to(std::back_inserter(out), "tcptable_exporter_scrapes_total {}\n", c.scrapes);
+    metric_header(
+        out, "tcptable_exporter_table_reads_total", "counter",
+        "Table and counter reads made for them; scrapes arriving during a read share it.");
+    fmt::format_to(std::back_inserter(out), "tcptable_exporter_table_reads_total {}\n",
+                   c.table_reads);
+    metric_header(out, "tcptable_exporter_dropped_connections_total", "counter",
+                  "Connections closed as soon as accepted: over --max-connections, or out of "
+                  "file descriptors.");
+    fmt::format_to(std::back_inserter(out), "tcptable_exporter_dropped_connections_total {}\n",
+                   c.dropped_connections);
+    text.append(out.data(), out.size());
+}
+
 }  // namespace tcptable::cli

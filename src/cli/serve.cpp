@@ -2,6 +2,8 @@
 
 #include "prometheus.hpp"
 
+#include <CLI/CLI.hpp>
+#include <tcptable/asio.hpp>
 #include <tcptable/statistics.hpp>
 
 // Boost 1.74's asio/awaitable.hpp uses std::exchange without including <utility>.
@@ -9,14 +11,42 @@
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#ifndef _WIN32
+#include <fcntl.h>
+#include <unistd.h>
+#endif
+
+#include <cerrno>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
+#include <cstdlib>
+#include <functional>
 #include <memory>
+#include <optional>
+#include <unordered_set>
+#include <vector>
 
 namespace tcptable::cli {
+
+serve_limits::serve_limits(CLI::App& serve_cmd) {
+    serve_cmd
+        .add_option("--max-connections", max_connections,
+                    "Open HTTP connections at most; more are closed as soon as accepted")
+        ->capture_default_str()
+        ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 20));
+    serve_cmd
+        .add_option("--idle-timeout", idle_timeout_seconds,
+                    "Close a connection that sends nothing for SECONDS (new or kept alive)")
+        ->capture_default_str()
+        ->check(CLI::Range(0.01, 86400.0));
+}
+
 namespace {
 
 namespace asio = boost::asio;
@@ -24,70 +54,323 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
 
-// A request gets this long to arrive whole; a stalled client cannot hold the server.
+// Once a request has begun it gets this long to arrive whole, and its response this long to be
+// written: a stalled client cannot hold a connection.
 constexpr auto request_timeout = std::chrono::seconds(10);
+// accept() failing for want of descriptors fails again at once while the cause lasts (the
+// connection stays queued, the socket stays readable): retrying at once would spin.
+constexpr auto accept_backoff = std::chrono::milliseconds(100);
+// After SIGINT/SIGTERM, how long a table read in flight may take to finish before the process
+// exits without it (it may be blocked in the kernel for good, e.g. on a FIFO).
+constexpr auto stop_grace = std::chrono::milliseconds(500);
+
+std::string describe(const std::error_code& ec, const error_info& info) {
+    std::string where = info.to_string();
+    return ec.message() + (where.empty() ? "" : ": " + where);
+}
+
+// One read's answer, shared by every scrape that waited for it.
+struct scrape_result {
+    bool ok = false;
+    std::string text;  // the metrics, or one line saying what went wrong
+};
+
+// Reads the table (async_snapshot), then the counters, and renders them, never on the io
+// thread. A scrape that asks while a read is in flight waits for that read and gets its
+// answer: under a storm of scrapes there is one read at a time, and each answer is at most one
+// read old.
+class metrics_source : public std::enable_shared_from_this<metrics_source> {
+  public:
+    using waiter = std::function<void(std::shared_ptr<const scrape_result>)>;
+
+    metrics_source(asio::io_context& io, asio::thread_pool& helper, snapshot_options options,
+                   statistics_options stats_options)
+        : io_(io),
+          helper_(helper),
+          options_(std::move(options)),
+          stats_options_(std::move(stats_options)) {}
+
+    void get(waiter w) {
+        if (stopped_) return;
+        ++counters_.scrapes;
+        waiters_.push_back(std::move(w));
+        if (!in_flight_) start();
+    }
+
+    bool in_flight() const noexcept { return in_flight_; }
+    exporter_counters& counters() noexcept { return counters_; }
+
+    // Drops the waiters. A read in flight finishes unseen and then runs `on_idle`.
+    void stop(std::function<void()> on_idle) {
+        stopped_ = true;
+        on_idle_ = std::move(on_idle);
+        auto dropped = std::exchange(waiters_, {});
+    }
+
+  private:
+    void start() {
+        in_flight_ = true;
+        ++counters_.table_reads;
+        tcptable::async_snapshot(
+            io_.get_executor(), options_,
+            [self = shared_from_this()](boost::system::error_code ec, tcp_table table) {
+                self->on_table(ec, std::move(table));
+            });
+    }
+
+    void on_table(const boost::system::error_code& ec, tcp_table table) {
+        if (stopped_) return finish(nullptr);
+        if (ec) {
+            auto r = std::make_shared<scrape_result>();
+            r->text = "reading the TCP table: " + ec.message() + "\n";
+            return finish(std::move(r));
+        }
+        // The counters are a file read too (in another namespace, a thread of its own), and
+        // rendering a big table takes a while: both on the helper thread. num_conns is counted
+        // from this very table, so it always equals the sum of tcptable_connections.
+        asio::post(helper_, [self = shared_from_this(), table = std::move(table),
+                             work = asio::make_work_guard(io_)]() mutable {
+            auto r = std::make_shared<scrape_result>();
+            try {
+                std::error_code sec;
+                error_info info;
+                tcp_statistics st = statistics(self->stats_options_, table, sec, &info);
+                if (sec) {
+                    r->text = "reading the TCP counters: " + describe(sec, info) + "\n";
+                } else {
+                    r->text = prometheus_text(table, st);
+                    r->ok = true;
+                }
+            } catch (const std::exception& e) {
+                // An exception leaving a thread_pool handler would end the process.
+                r->ok = false;
+                r->text = std::string("rendering the metrics: ") + e.what() + "\n";
+            }
+            // Nothing of the source stays with this thread: whatever it holds would otherwise
+            // be destroyed here, away from the io thread.
+            auto io = work.get_executor();
+            asio::post(
+                io, [self = std::move(self), r = std::move(r), work = std::move(work)]() mutable {
+                    work.reset();
+                    self->finish(std::move(r));
+                });
+        });
+    }
+
+    void finish(std::shared_ptr<scrape_result> r) {
+        in_flight_ = false;
+        if (stopped_) {
+            if (auto idle = std::exchange(on_idle_, {})) idle();
+            return;
+        }
+        if (r->ok) {
+            append_exporter_metrics(r->text, counters_);
+        } else {
+            std::fprintf(stderr, "tcptable: scrape failed: %s", r->text.c_str());
+            std::fflush(stderr);
+        }
+        std::shared_ptr<const scrape_result> shared = std::move(r);
+        for (auto& w : std::exchange(waiters_, {})) w(shared);
+    }
+
+    asio::io_context& io_;
+    asio::thread_pool& helper_;
+    const snapshot_options options_;
+    const statistics_options stats_options_;
+    std::vector<waiter> waiters_;
+    exporter_counters counters_;
+    std::function<void()> on_idle_;
+    bool in_flight_ = false;
+    bool stopped_ = false;
+};
+
+// One spare descriptor, given up when accept() finds none so that the queued connection can
+// be taken and closed at once (its client learns now instead of waiting in the backlog).
+class reserve_descriptor {
+  public:
+    reserve_descriptor() { acquire(); }
+    ~reserve_descriptor() { release(); }
+    reserve_descriptor(const reserve_descriptor&) = delete;
+    reserve_descriptor& operator=(const reserve_descriptor&) = delete;
+
+#ifndef _WIN32
+    void acquire() noexcept {
+        if (fd_ < 0) fd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    }
+    bool release() noexcept {
+        if (fd_ < 0) return false;
+        ::close(fd_);
+        fd_ = -1;
+        return true;
+    }
+
+  private:
+    int fd_ = -1;
+#else
+    // Windows has no per-process descriptor table to run out of in the same way.
+    void acquire() noexcept {}
+    bool release() noexcept { return false; }
+#endif
+};
+
+// EMFILE, ENFILE and their kin. Codes are compared, not conditions: no virtual call is needed.
+bool out_of_descriptors(const beast::error_code& ec) {
+#ifndef _WIN32
+    if (ec == beast::error_code(ENFILE, boost::system::system_category())) return true;
+#endif
+    return ec == asio::error::no_descriptors ||  // EMFILE
+           ec == asio::error::no_buffer_space || ec == asio::error::no_memory;
+}
+
+class session;
+
+class server : public std::enable_shared_from_this<server> {
+  public:
+    server(asio::io_context& io, const tcp::endpoint& ep, const serve_limits& limits,
+           std::shared_ptr<metrics_source> source)
+        : io_(io),
+          acceptor_(io, ep),
+          backoff_(io),
+          grace_(io),
+          source_(std::move(source)),
+          max_connections_(limits.max_connections),
+          idle_timeout_(std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+              std::chrono::duration<double>(limits.idle_timeout_seconds))) {
+        // The synchronous accept that sheds a connection must not wait for one.
+        acceptor_.non_blocking(true);
+    }
+
+    tcp::endpoint endpoint() const { return acceptor_.local_endpoint(); }
+    metrics_source& source() noexcept { return *source_; }
+    std::chrono::steady_clock::duration idle_timeout() const noexcept { return idle_timeout_; }
+    void add(session* s) { sessions_.insert(s); }
+    void remove(session* s) { sessions_.erase(s); }
+
+    void accept() {
+        acceptor_.async_accept(
+            [self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
+                self->on_accept(ec, std::move(socket));
+            });
+    }
+
+    // Stops accepting, closes every connection, and lets io.run() return once nothing is left;
+    // a table read in flight gets stop_grace to finish before the process exits without it.
+    void stop();
+
+  private:
+    void on_accept(const beast::error_code& ec, tcp::socket socket);
+    void on_accept_error(const beast::error_code& ec);
+    bool shed_one();
+
+    asio::io_context& io_;
+    tcp::acceptor acceptor_;
+    asio::steady_timer backoff_;
+    asio::steady_timer grace_;
+    std::shared_ptr<metrics_source> source_;
+    reserve_descriptor reserve_;
+    std::unordered_set<session*> sessions_;
+    const std::size_t max_connections_;
+    const std::chrono::steady_clock::duration idle_timeout_;
+    bool accept_failing_ = false;
+    bool stopping_ = false;
+};
 
 class session : public std::enable_shared_from_this<session> {
   public:
-    session(tcp::socket socket, const snapshot_options& options)
-        : stream_(std::move(socket)), options_(options) {}
+    session(tcp::socket socket, std::shared_ptr<server> srv)
+        : stream_(std::move(socket)), server_(std::move(srv)) {
+        server_->add(this);
+    }
+    ~session() { server_->remove(this); }
+    session(const session&) = delete;
+    session& operator=(const session&) = delete;
 
-    void start() { read(); }
+    void start() { wait_for_request(); }
+
+    // Ends the connection now; pending operations complete with operation_aborted.
+    void abort() {
+        beast::error_code ignored;
+        stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+        stream_.close();
+    }
 
   private:
-    void read() {
-        request_ = {};
+    // Idle: until the first byte of a request, under the idle timeout.
+    void wait_for_request() {
+        if (buffer_.size() > 0) return read_request();  // a pipelined request is here already
+        stream_.expires_after(server_->idle_timeout());
+        stream_.async_read_some(buffer_.prepare(4096),
+                                [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                                    if (ec) return self->close();
+                                    self->buffer_.commit(n);
+                                    self->read_request();
+                                });
+    }
+
+    void read_request() {
         parser_.emplace();
         parser_->body_limit(4096);
         parser_->header_limit(8192);
         stream_.expires_after(request_timeout);
-        http::async_read(
-            stream_, buffer_, *parser_,
-            [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
+        http::async_read(stream_, buffer_, *parser_,
+                         [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                             self->on_request(ec);
+                         });
     }
 
-    void on_read(beast::error_code ec) {
+    void on_request(const beast::error_code& ec) {
         if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
             ec == asio::error::connection_reset || ec == asio::error::operation_aborted)
             return close();
-        if (ec) return respond(http::status::bad_request, "bad request\n", false);
-        request_ = parser_->release();
-        if (request_.method() != http::verb::get)
-            return respond(http::status::method_not_allowed, "only GET\n", request_.keep_alive());
-        if (request_.target() != "/metrics")
-            return respond(http::status::not_found, "not found; try /metrics\n",
-                           request_.keep_alive());
-        std::error_code sec;
-        tcp_table table = snapshot(options_, sec);
-        tcp_statistics stats;
-        if (!sec) {
-            statistics_options so;
-            so.proc_root = options_.proc_root;
-            so.netns = options_.netns;
-            stats = statistics(so, sec);
-        }
-        if (sec)
-            return respond(http::status::internal_server_error, sec.message() + "\n",
-                           request_.keep_alive());
-        respond(http::status::ok, prometheus_text(table, stats), request_.keep_alive(),
-                "text/plain; version=0.0.4; charset=utf-8");
+        if (ec) return respond(http::status::bad_request, text("bad request\n"), false, false);
+        const auto& req = parser_->get();
+        const bool head = req.method() == http::verb::head;
+        const bool keep_alive = req.keep_alive();
+        // RFC 9112 3.2: a server must answer 400 to an HTTP/1.1 request without exactly one
+        // Host header.
+        if (req.version() >= 11 && req.count(http::field::host) != 1)
+            return respond(http::status::bad_request, text("HTTP/1.1 wants one Host header\n"),
+                           false, head);
+        if (req.method() != http::verb::get && !head)
+            return respond(http::status::method_not_allowed, text("only GET and HEAD\n"),
+                           keep_alive, false, true);
+        const auto target = req.target();
+        if (target.substr(0, target.find('?')) != "/metrics")
+            return respond(http::status::not_found, text("not found; try /metrics\n"), keep_alive,
+                           head);
+        server_->source().get(
+            [self = shared_from_this(), head, keep_alive](std::shared_ptr<const scrape_result> r) {
+                const auto status = r->ok ? http::status::ok : http::status::internal_server_error;
+                const char* type = r->ok ? "text/plain; version=0.0.4; charset=utf-8"
+                                         : "text/plain; charset=utf-8";
+                // The body stays the shared result's, whoever else is sending it.
+                std::shared_ptr<const std::string> body(r, &r->text);
+                self->respond(status, std::move(body), keep_alive, head, false, type);
+            });
     }
 
-    void respond(http::status status, std::string body, bool keep_alive,
-                 const char* type = "text/plain; charset=utf-8") {
-        auto res = std::make_shared<http::response<http::string_body>>(status, 11);
+    static std::shared_ptr<const std::string> text(const char* s) {
+        return std::make_shared<const std::string>(s);
+    }
+
+    void respond(http::status status, std::shared_ptr<const std::string> body, bool keep_alive,
+                 bool head, bool allow = false, const char* type = "text/plain; charset=utf-8") {
+        using response = http::response<http::span_body<const char>>;
+        auto res = std::make_shared<response>(status, 11);
         res->set(http::field::server, "tcptable");
         res->set(http::field::content_type, type);
+        if (allow) res->set(http::field::allow, "GET, HEAD");
         res->keep_alive(keep_alive);
-        res->body() = std::move(body);
-        res->prepare_payload();
+        // HEAD: the headers GET would send, Content-Length included, and no body.
+        if (!head) res->body() = {body->data(), body->size()};
+        res->content_length(body->size());
         stream_.expires_after(request_timeout);
-        auto write_done = [self = shared_from_this(), res, keep_alive](beast::error_code ec,
-                                                                       std::size_t) {
-            if (ec || !keep_alive) return self->close();
-            self->read();
-        };
-        http::async_write(stream_, *res, std::move(write_done));
+        http::async_write(
+            stream_, *res,
+            [self = shared_from_this(), res, body, keep_alive](beast::error_code ec, std::size_t) {
+                if (ec || !keep_alive) return self->close();
+                self->wait_for_request();
+            });
     }
 
     void close() {
@@ -98,32 +381,77 @@ class session : public std::enable_shared_from_this<session> {
     beast::tcp_stream stream_;
     beast::flat_buffer buffer_;
     std::optional<http::request_parser<http::string_body>> parser_;
-    http::request<http::string_body> request_;
-    const snapshot_options& options_;
+    std::shared_ptr<server> server_;
 };
 
-class server {
-  public:
-    server(asio::io_context& io, const tcp::endpoint& ep, const snapshot_options& options)
-        : acceptor_(io, ep), options_(options) {}
-
-    tcp::endpoint endpoint() const { return acceptor_.local_endpoint(); }
-    void accept() {
-        acceptor_.async_accept([this](beast::error_code ec, tcp::socket socket) {
-            if (ec == asio::error::operation_aborted) return;
-            if (!ec) std::make_shared<session>(std::move(socket), options_)->start();
-            accept();
-        });
+void server::on_accept(const beast::error_code& ec, tcp::socket socket) {
+    if (stopping_ || ec == asio::error::operation_aborted) return;
+    if (ec) return on_accept_error(ec);
+    if (accept_failing_) {
+        std::fprintf(stderr, "tcptable: accepting connections again\n");
+        accept_failing_ = false;
     }
-    void stop() {
+    if (sessions_.size() >= max_connections_) {
+        ++source_->counters().dropped_connections;
         beast::error_code ignored;
-        acceptor_.close(ignored);
+        socket.close(ignored);
+    } else {
+        std::make_shared<session>(std::move(socket), shared_from_this())->start();
     }
+    accept();
+}
 
-  private:
-    tcp::acceptor acceptor_;
-    const snapshot_options& options_;
-};
+void server::on_accept_error(const beast::error_code& ec) {
+    if (!accept_failing_) {
+        // Once per episode, not once per failure.
+        std::fprintf(stderr, "tcptable: accept: %s; new connections are closed or wait\n",
+                     ec.message().c_str());
+        accept_failing_ = true;
+    }
+    if (out_of_descriptors(ec) && shed_one()) return accept();
+    backoff_.expires_after(accept_backoff);
+    backoff_.async_wait([self = shared_from_this()](const beast::error_code& wec) {
+        if (wec || self->stopping_) return;
+        self->reserve_.acquire();
+        self->accept();
+    });
+}
+
+bool server::shed_one() {
+    if (!reserve_.release()) return false;
+    tcp::socket s(io_);
+    beast::error_code ec, ignored;
+    acceptor_.accept(s, ec);  // non-blocking: would_block when nothing is queued
+    s.close(ignored);
+    reserve_.acquire();
+    if (ec) return false;
+    ++source_->counters().dropped_connections;
+    return true;
+}
+
+void server::stop() {
+    if (stopping_) return;
+    stopping_ = true;
+    beast::error_code ignored;
+    acceptor_.close(ignored);
+    backoff_.cancel();
+    // abort() destroys no session (handlers run later), so the set does not change under us.
+    for (session* s : std::vector<session*>(sessions_.begin(), sessions_.end())) s->abort();
+    if (!source_->in_flight()) return source_->stop({});
+    grace_.expires_after(stop_grace);
+    grace_.async_wait([](const beast::error_code& ec) {
+        if (ec) return;
+        std::fprintf(stderr,
+                     "tcptable: a table read is still running after %lld ms; exiting "
+                     "without it\n",
+                     static_cast<long long>(stop_grace.count()));
+        std::fflush(stderr);
+        std::fflush(stdout);
+        // The read's thread cannot be joined, and the io_context must outlive its completion.
+        std::_Exit(0);
+    });
+    source_->stop([self = shared_from_this()] { self->grace_.cancel(); });
+}
 
 bool parse_listen(const std::string& text, tcp::endpoint& ep) {
     std::string host, port;
@@ -151,36 +479,75 @@ bool parse_listen(const std::string& text, tcp::endpoint& ep) {
 
 }  // namespace
 
-int serve(const std::string& listen, const snapshot_options& options) {
+int serve(const std::string& listen, const serve_limits& limits,
+          const snapshot_options& user_options) {
     tcp::endpoint ep;
     if (!parse_listen(listen, ep)) {
         std::fprintf(stderr, "tcptable: --listen wants HOST:PORT, got '%s' (see --help)\n",
                      listen.c_str());
         return 2;
     }
+    // The metrics count rows: no order and no owners needed.
+    snapshot_options options = user_options;
+    options.sorted = false;
+    options.owner_pids = false;
+    statistics_options so;
+    so.family = options.family;
+    so.proc_root = options.proc_root;
+    so.netns = options.netns;
+
+    // Options that cannot work (a missing proc root, a namespace that is not there, a backend
+    // this system lacks) fail here, once, before anything listens.
+    {
+        std::error_code ec;
+        error_info info;
+        tcp_table table = snapshot(options, ec, &info);
+        if (!ec) statistics(so, table, ec, &info);
+        if (ec) {
+            std::fprintf(stderr, "tcptable: %s\n", describe(ec, info).c_str());
+            return 1;
+        }
+    }
+
     try {
         asio::io_context io;
-        server srv(io, ep, options);
-        srv.accept();
+        // Declared after io, so destroyed (joined) first: by the time io goes, the helper's
+        // last post() to it has returned.
+        asio::thread_pool helper(1);
+        auto source = std::make_shared<metrics_source>(io, helper, options, so);
+        auto srv = std::make_shared<server>(io, ep, limits, source);
+        srv->accept();
         asio::signal_set signals(io, SIGINT, SIGTERM);
-        signals.async_wait([&](beast::error_code, int) {
-            srv.stop();
-            io.stop();
+        signals.async_wait([srv](const beast::error_code& ec, int) {
+            if (!ec) srv->stop();
         });
-        auto bound = srv.endpoint();
+        auto bound = srv->endpoint();
         std::printf("listening on %s\n",
                     (bound.address().is_v6() ? "[" + bound.address().to_string() + "]"
                                              : bound.address().to_string())
                         .append(":" + std::to_string(bound.port()))
                         .c_str());
         std::fflush(stdout);
-        io.run();
+        srv.reset();  // the handlers hold it from here
+        try {
+            io.run();
+        } catch (const std::exception& e) {
+            // Unwinding would destroy the io_context that a read in flight completes into.
+            if (source->in_flight()) {
+                std::fprintf(stderr, "tcptable: serve: %s\n", e.what());
+                std::fflush(stderr);
+                std::_Exit(1);
+            }
+            throw;
+        }
         return 0;
     } catch (const boost::system::system_error& e) {
         std::fprintf(stderr, "tcptable: cannot serve on %s: %s\n", listen.c_str(),
                      e.code().message().c_str());
-        return 1;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "tcptable: serve: %s\n", e.what());
     }
+    return 1;
 }
 
 }  // namespace tcptable::cli

@@ -3,12 +3,35 @@
 
 #include <tcptable/snapshot.hpp>
 
+#include <cstddef>
 #include <string>
+
+namespace CLI {
+class App;
+}
 
 namespace tcptable::cli {
 
-// Serves GET /metrics on `listen` ("HOST:PORT", "[V6]:PORT"; port 0 picks one) until SIGINT or
-// SIGTERM, printing "listening on ADDRESS:PORT" once ready. Returns the process exit code.
-int serve(const std::string& listen, const snapshot_options& options);
+// The serve subcommand's limits. The constructor adds them to `serve_cmd` as its options
+// (--max-connections, --idle-timeout), bound to these members: construct it before parsing
+// and keep it where it is.
+struct serve_limits {
+    serve_limits() = default;
+    explicit serve_limits(CLI::App& serve_cmd);
+    serve_limits(const serve_limits&) = delete;
+    serve_limits& operator=(const serve_limits&) = delete;
+
+    // Open HTTP connections at most; one more is closed as soon as it is accepted.
+    std::size_t max_connections = 512;
+    // How long a connection may send nothing (a new one, or a kept-alive one between requests)
+    // before it is closed. Once a request has begun it has 10 s to arrive whole.
+    double idle_timeout_seconds = 10;
+};
+
+// Serves GET and HEAD /metrics on `listen` ("HOST:PORT", "[V6]:PORT"; port 0 picks one) until
+// SIGINT or SIGTERM, printing "listening on ADDRESS:PORT" once ready. Reads the table and the
+// counters once first: options that cannot work end it with exit code 1 before it listens.
+// Returns the process exit code.
+int serve(const std::string& listen, const serve_limits& limits, const snapshot_options& options);
 
 }  // namespace tcptable::cli
