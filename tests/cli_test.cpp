@@ -1,45 +1,205 @@
 // The tcptable command-line tool, run as a separate process.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
-
-#include <fstream>
-#include <set>
+#include <unistd.h>
 
 #include <array>
+#include <cerrno>
+#include <chrono>
 #include <cstdio>
+#include <fstream>
+#include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <set>
 
 #include "support/loopback.hpp"
 
 namespace tcptable::testing {
 namespace {
 
+using namespace std::chrono_literals;
+
 struct result {
-    int exit_code = -1;
+    int exit_code = -1;  // -1: killed by a signal, or by the watchdog (timed_out)
+    bool timed_out = false;
     std::string out;
     std::string err;
 };
 
-// Runs the CLI with `args` (shell words), capturing stdout and stderr.
-result run_cli(const std::string& args) {
-    std::string err_file = ::testing::TempDir() + "cli_stderr_" + std::to_string(::getpid());
-    std::string cmd = std::string(TCPTABLE_CLI) + " " + args + " 2>" + err_file;
-    result r;
-    FILE* p = ::popen(cmd.c_str(), "r");
-    if (!p) return r;
-    std::array<char, 65536> buf;
-    std::size_t n;
-    while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
-    int status = ::pclose(p);
-    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    if (FILE* e = std::fopen(err_file.c_str(), "r")) {
-        while ((n = std::fread(buf.data(), 1, buf.size(), e)) > 0) r.err.append(buf.data(), n);
-        std::fclose(e);
+// The CLI as a child process of the test, run through /bin/sh so that `args` may hold shell
+// words and redirections (`> /dev/full`, `>&-`). sh execs the CLI, so the child is the CLI
+// itself; it runs in a process group of its own, and the watchdog kills only that group.
+class cli_process {
+  public:
+    // `shell_prefix` runs in the shell before the exec ("ulimit -f 1;").
+    explicit cli_process(const std::string& args, const std::string& shell_prefix = "") {
+        const std::string cmd = shell_prefix + " exec " + TCPTABLE_CLI + " " + args;
+        int out[2], err[2];
+        if (::pipe2(out, O_CLOEXEC) != 0) return;
+        if (::pipe2(err, O_CLOEXEC) != 0) {
+            ::close(out[0]);
+            ::close(out[1]);
+            return;
+        }
+        pid_ = ::fork();
+        if (pid_ == 0) {
+            // Only async-signal-safe calls between fork and exec: the test has threads.
+            ::setpgid(0, 0);
+            ::dup2(out[1], 1);
+            ::dup2(err[1], 2);
+            ::execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
+            ::_exit(127);
+        }
+        ::close(out[1]);
+        ::close(err[1]);
+        out_fd_ = out[0];
+        err_fd_ = err[0];
+        if (pid_ < 0) return;
+        ::setpgid(pid_, pid_);  // as the child does, whichever runs first
+        pidfd_ = static_cast<int>(::syscall(SYS_pidfd_open, pid_, 0));
     }
-    std::remove(err_file.c_str());
-    return r;
+    cli_process(const cli_process&) = delete;
+    cli_process& operator=(const cli_process&) = delete;
+    ~cli_process() {
+        if (pid_ > 0 && !reaped_) {
+            ::kill(-pid_, SIGKILL);  // our own process group, still running
+            int status;
+            while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+            }
+        }
+        for (int fd : {out_fd_, err_fd_, pidfd_})
+            if (fd >= 0) ::close(fd);
+    }
+
+    bool started() const { return pid_ > 0 && pidfd_ >= 0; }
+    pid_t pid() const { return pid_; }
+
+    // One line of stdout (without the newline), waiting at most `limit`; nullopt on timeout or
+    // end of output.
+    std::optional<std::string> read_line(std::chrono::milliseconds limit = 10s) {
+        const auto deadline = std::chrono::steady_clock::now() + limit;
+        for (;;) {
+            if (auto nl = out_.find('\n'); nl != std::string::npos) {
+                std::string line = out_.substr(0, nl);
+                out_.erase(0, nl + 1);
+                return line;
+            }
+            if (out_fd_ < 0) return std::nullopt;
+            auto left = deadline - std::chrono::steady_clock::now();
+            if (left <= 0s) return std::nullopt;
+            pollfd p{out_fd_, POLLIN, 0};
+            int r = ::poll(&p, 1, int(std::chrono::ceil<std::chrono::milliseconds>(left).count()));
+            if (r < 0 && errno == EINTR) continue;
+            if (r <= 0) return std::nullopt;
+            drain(out_fd_, out_);
+        }
+    }
+
+    // True once the process has exited (not yet reaped), waiting at most `limit` for it while
+    // collecting its stderr.
+    bool exited_within(std::chrono::milliseconds limit) {
+        const auto deadline = std::chrono::steady_clock::now() + limit;
+        for (;;) {
+            pollfd p[2] = {{pidfd_, POLLIN, 0}, {err_fd_, POLLIN, 0}};
+            auto left = deadline - std::chrono::steady_clock::now();
+            if (left < 0s) left = 0s;
+            int r = ::poll(p, err_fd_ >= 0 ? 2 : 1,
+                           int(std::chrono::ceil<std::chrono::milliseconds>(left).count()));
+            if (r < 0 && errno == EINTR) continue;
+            if (r > 0 && (p[0].revents & POLLIN)) return true;
+            if (r > 0 && err_fd_ >= 0 && p[1].revents) drain(err_fd_, err_);
+            if (r == 0) return false;
+        }
+    }
+
+    // Sends SIGINT (Ctrl-C) to the process.
+    void interrupt() const {
+        if (pid_ > 0 && !reaped_) ::kill(pid_, SIGINT);
+    }
+
+    // Collects stdout and stderr until the process exits and both close, or `limit` passes:
+    // then the watchdog kills the process group and says so in `err`.
+    result wait(std::chrono::milliseconds limit = 60s) {
+        result r;
+        if (!started()) {
+            r.err = "could not start the CLI";
+            return r;
+        }
+        const auto deadline = std::chrono::steady_clock::now() + limit;
+        bool exited = false;
+        while (!exited || out_fd_ >= 0 || err_fd_ >= 0) {
+            auto left = deadline - std::chrono::steady_clock::now();
+            if (left <= 0s) {
+                r.timed_out = true;
+                break;
+            }
+            pollfd p[3];
+            nfds_t n = 0;
+            if (out_fd_ >= 0) p[n++] = {out_fd_, POLLIN, 0};
+            if (err_fd_ >= 0) p[n++] = {err_fd_, POLLIN, 0};
+            if (!exited) p[n++] = {pidfd_, POLLIN, 0};
+            int rc = ::poll(p, n, int(std::chrono::ceil<std::chrono::milliseconds>(left).count()));
+            if (rc < 0 && errno == EINTR) continue;
+            if (rc < 0) break;
+            for (nfds_t i = 0; i < n; ++i) {
+                if (p[i].revents == 0) continue;
+                if (p[i].fd == pidfd_) {
+                    exited = true;
+                } else if (p[i].fd == out_fd_) {
+                    drain(out_fd_, out_);
+                } else {
+                    drain(err_fd_, err_);
+                }
+            }
+        }
+        if (r.timed_out) ::kill(-pid_, SIGKILL);
+        int status = 0;
+        while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+        }
+        reaped_ = true;
+        r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+        r.out = std::move(out_);
+        r.err = std::move(err_);
+        if (r.timed_out)
+            r.err += "[watchdog: the CLI did not finish within " + std::to_string(limit.count()) +
+                     " ms and was killed]";
+        else if (WIFSIGNALED(status))
+            r.err += "[the CLI died of signal " + std::to_string(WTERMSIG(status)) + "]";
+        return r;
+    }
+
+  private:
+    // Appends what `fd` has to `to`; closes it at end of file.
+    static void drain(int& fd, std::string& to) {
+        char buf[65536];
+        ssize_t n = ::read(fd, buf, sizeof buf);
+        if (n < 0 && errno == EINTR) return;
+        if (n <= 0) {
+            ::close(fd);
+            fd = -1;
+            return;
+        }
+        to.append(buf, std::size_t(n));
+    }
+
+    pid_t pid_ = -1;
+    int out_fd_ = -1, err_fd_ = -1, pidfd_ = -1;
+    bool reaped_ = false;
+    std::string out_, err_;
+};
+
+// Runs the CLI with `args` (shell words) to the end, capturing stdout and stderr, under a
+// watchdog of `limit`.
+result run_cli(const std::string& args, std::chrono::milliseconds limit = 60s,
+               const std::string& shell_prefix = "") {
+    cli_process p(args, shell_prefix);
+    return p.wait(limit);
 }
 
 std::size_t count_lines(const std::string& s) {
@@ -204,58 +364,6 @@ TEST(cli, prometheus_counts_listening_ports_of_a_capture) {
     EXPECT_NE(r.err.find("small/net/snmp"), std::string::npos) << r.err;
 }
 
-// A child process we start and stop ourselves.
-struct child_process {
-    pid_t pid = -1;
-    int out_fd = -1;
-    explicit child_process(std::vector<std::string> args) {
-        int p[2];
-        if (::pipe(p) != 0) return;
-        pid = ::fork();
-        if (pid == 0) {
-            ::dup2(p[1], 1);
-            ::close(p[0]);
-            ::close(p[1]);
-            std::vector<char*> argv;
-            for (auto& a : args) argv.push_back(a.data());
-            argv.push_back(nullptr);
-            ::execv(argv[0], argv.data());
-            ::_exit(127);
-        }
-        ::close(p[1]);
-        out_fd = p[0];
-    }
-    // Reads one line of the child's stdout, waiting at most `limit`.
-    std::string read_line(std::chrono::milliseconds limit = std::chrono::seconds(10)) {
-        std::string line;
-        auto deadline = std::chrono::steady_clock::now() + limit;
-        while (std::chrono::steady_clock::now() < deadline) {
-            pollfd pfd{out_fd, POLLIN, 0};
-            if (::poll(&pfd, 1, 50) <= 0) continue;
-            char c;
-            if (::read(out_fd, &c, 1) != 1) break;
-            if (c == '\n') return line;
-            line += c;
-        }
-        return line;
-    }
-    int stop() {
-        ::kill(pid, SIGINT);
-        int status = 0;
-        for (int i = 0; i < 200; ++i) {
-            if (::waitpid(pid, &status, WNOHANG) == pid)
-                return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-            std::this_thread::sleep_for(std::chrono::milliseconds(25));
-        }
-        ::kill(pid, SIGKILL);
-        ::waitpid(pid, &status, 0);
-        return -2;
-    }
-    ~child_process() {
-        if (out_fd >= 0) ::close(out_fd);
-    }
-};
-
 std::string http_get(std::uint16_t port, const std::string& raw_request) {
     asio::io_context io;
     tcp::socket s(io);
@@ -273,9 +381,9 @@ std::string http_get(std::uint16_t port, const std::string& raw_request) {
 }
 
 TEST(cli, serve_answers_metrics_and_survives_bad_requests) {
-    child_process server({TCPTABLE_CLI, "serve", "--listen", "127.0.0.1:0"});
-    ASSERT_GT(server.pid, 0);
-    std::string line = server.read_line();
+    cli_process server("serve --listen 127.0.0.1:0");
+    ASSERT_TRUE(server.started());
+    std::string line = server.read_line().value_or("");
     ASSERT_EQ(line.rfind("listening on 127.0.0.1:", 0), 0u) << line;
     auto port = std::uint16_t(std::stoi(line.substr(line.rfind(':') + 1)));
     std::string url = "http://127.0.0.1:" + std::to_string(port);
@@ -303,7 +411,9 @@ TEST(cli, serve_answers_metrics_and_survives_bad_requests) {
     }
     auto again = http_get(port, "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
     EXPECT_EQ(again.rfind("HTTP/1.1 200 OK\r\n", 0), 0u);
-    EXPECT_EQ(server.stop(), 0);  // SIGINT ends it cleanly
+    server.interrupt();
+    auto end = server.wait(20s);
+    EXPECT_EQ(end.exit_code, 0) << end.err;  // SIGINT ends it cleanly
 }
 
 TEST(cli, serve_rejects_a_bad_listen_address) {
@@ -312,24 +422,37 @@ TEST(cli, serve_rejects_a_bad_listen_address) {
 }
 
 TEST(cli, watch_prints_json_events_for_a_new_connection) {
-    child_process w({TCPTABLE_CLI, "--watch", "0.05", "--json", "-4", "--watch-limit", "20"});
-    ASSERT_GT(w.pid, 0);
+    cli_process w("--watch 0.05 --json -4 --watch-limit 30");
+    ASSERT_TRUE(w.started());
     asio::io_context io;
     listener l(io, asio::ip::make_address("127.0.0.1"));
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the baseline is taken by then
-    connection c(io, l);
-    std::set<std::string> events;
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (events.size() < 2 && std::chrono::steady_clock::now() < deadline) {
-        std::string line = w.read_line(std::chrono::seconds(1));
-        if (line.empty()) continue;
-        auto j = nlohmann::json::parse(line);
-        if (j["event"] == "opened" && j["state"] == "ESTABLISHED" &&
-            (j["local_port"] == l.endpoint().port() || j["remote_port"] == l.endpoint().port()))
-            events.insert(std::to_string(j["local_port"].get<int>()));
+    // The first snapshot is the baseline, taken at some unknown time after the start: new
+    // connections are opened until one is reported, each after the last one's lines are read.
+    std::vector<std::unique_ptr<connection>> conns;
+    std::map<std::uint16_t, std::set<std::uint16_t>> seen;  // client port -> reported local ports
+    bool both_ends = false;
+    const auto deadline = std::chrono::steady_clock::now() + 20s;
+    while (!both_ends && std::chrono::steady_clock::now() < deadline) {
+        conns.push_back(std::make_unique<connection>(io, l));
+        // Lines until none comes within a few ticks: then another connection.
+        while (std::chrono::steady_clock::now() < deadline) {
+            auto line = w.read_line(500ms);
+            if (!line) break;
+            auto j = nlohmann::json::parse(*line);
+            if (j["event"] != "opened" || j["state"] != "ESTABLISHED") continue;
+            const auto port = l.endpoint().port();
+            if (j["local_port"] == port) seen[j["remote_port"].get<std::uint16_t>()].insert(port);
+            if (j["remote_port"] == port)
+                seen[j["local_port"].get<std::uint16_t>()].insert(
+                    j["local_port"].get<std::uint16_t>());
+            for (const auto& [client, ends] : seen) both_ends |= ends.size() == 2;
+            if (both_ends) break;
+        }
     }
-    EXPECT_EQ(events.size(), 2u);  // both ends of the connection
-    EXPECT_EQ(w.stop(), 0);        // Ctrl-C exits cleanly
+    EXPECT_TRUE(both_ends) << "no connection reported with both its ends within 20 s";
+    w.interrupt();
+    auto end = w.wait(20s);
+    EXPECT_EQ(end.exit_code, 0) << end.err;  // Ctrl-C exits cleanly
 }
 
 TEST(cli, live_table_shows_the_tests_own_listener) {
