@@ -455,6 +455,37 @@ TEST(cli, watch_prints_json_events_for_a_new_connection) {
     EXPECT_EQ(end.exit_code, 0) << end.err;  // Ctrl-C exits cleanly
 }
 
+// `--watch` without a value is the documented form: every second. CLI11 2.1 used to bind 0 to
+// it, skipping the range check, and the watcher divided by the zero interval (SIGFPE).
+TEST(cli, watch_without_a_value_watches_every_second) {
+    const std::string small = "--backend procfs --proc-root " + captures + "/small ";
+    for (const std::string& args : std::vector<std::string>{
+             "--watch --watch-limit 0.5", "--watch --json --watch-limit 0.5",
+             small + "--watch --watch-limit 0.5", small + "--watch --json --watch-limit 0.5",
+             small + "-l --watch --watch-limit 0.5", small + "--watch-limit 0.5 --watch"}) {
+        auto r = run_cli(args, 60s);
+        EXPECT_EQ(r.exit_code, 0) << args << ": " << r.err;
+        EXPECT_EQ(r.err, "") << args;
+    }
+}
+
+TEST(cli, watch_interval_and_limit_must_be_positive_finite_numbers) {
+    const std::string small = "--backend procfs --proc-root " + captures + "/small ";
+    for (const std::string args :
+         {"--watch=", "--watch ''", "--watch 0", "--watch -1", "--watch nan", "--watch inf",
+          "--watch 1e400", "--watch 0x10", "--watch ' 1'", "--watch 1s", "--watch 100000",
+          "--watch 1 --watch-limit nan", "--watch 1 --watch-limit inf",
+          "--watch 1 --watch-limit -1", "--watch 1 --watch-limit ''", "--watch 1 --watch-limit=",
+          "--watch-limit nan --watch", "--watch 1 --watch-limit 1e400"}) {
+        // A usage error is immediate; a watcher that started would run until the watchdog.
+        auto r = run_cli(small + args, 20s);
+        EXPECT_EQ(r.exit_code, 2) << args << ": " << r.err;
+        EXPECT_EQ(count_lines(r.err), 1u) << args << ": " << r.err;
+        EXPECT_EQ(r.err.rfind("tcptable: --watch", 0), 0u) << args << ": " << r.err;
+        EXPECT_EQ(r.out, "") << args;
+    }
+}
+
 TEST(cli, live_table_shows_the_tests_own_listener) {
     asio::io_context io;
     listener l(io, asio::ip::make_address("127.0.0.1"));

@@ -1,8 +1,12 @@
 // tcptable: prints the machine's TCP connection table.
 #include <CLI/CLI.hpp>
+#include <charconv>
+#include <cmath>
 #include <cstdio>
 #include <exception>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <tcptable/tcptable.hpp>
 #include <vector>
 
@@ -25,6 +29,29 @@ tcptable::state_set parse_states(const std::vector<std::string>& names) {
         set.insert(*s);
     }
     return set;
+}
+
+// The first "--name=" with nothing after the '=', or nullptr. CLI11 takes it for the option
+// given without a value: an optional value then gets its default (`--watch=` would watch every
+// second), a required one the next argument (`--netns= --json` would read namespace "--json").
+const char* empty_assignment(int argc, char** argv) {
+    for (int i = 1; i < argc; ++i) {
+        std::string_view a = argv[i];
+        if (a == "--") break;
+        if (a.size() > 3 && a.starts_with("--") && a.find('=') == a.size() - 1) return argv[i];
+    }
+    return nullptr;
+}
+
+// A number of seconds within [min, max]: decimal or exponent notation and nothing else around
+// it; NaN, infinities and values out of double's range are refused.
+std::optional<double> parse_seconds(const std::string& text, double min, double max) {
+    double v = 0;
+    const char* end = text.data() + text.size();
+    auto [ptr, ec] = std::from_chars(text.data(), end, v);
+    if (ec != std::errc{} || ptr != end || !std::isfinite(v) || v < min || v > max)
+        return std::nullopt;
+    return v;
 }
 
 int report(const std::error_code& ec, const tcptable::error_info& info) {
@@ -66,15 +93,20 @@ int run(int argc, char** argv) {
     app.add_flag("--stats", stats, "Print the TCP statistics (GetTcpStatistics' MIB_TCPSTATS)");
     bool count = false;
     app.add_flag("--count", count, "Print a summary by state and family (like ss -s)");
-    double watch_seconds = 1.0;
-    auto* watch_opt = app.add_option("--watch", watch_seconds,
+    // Both as text, parsed below: CLI11 2.1 gives an optional value that was left out as an
+    // empty string, or 0 for a number, and skips the option's checks for it.
+    std::string watch_text;
+    auto* watch_opt = app.add_option("--watch", watch_text,
                                      "Print connections opening, closing and changing state, "
-                                     "every SECONDS (default 1) until Ctrl-C")
+                                     "every SECONDS (0.01 to 86400, default 1) until Ctrl-C")
                           ->expected(0, 1)
-                          ->check(CLI::Range(0.01, 86400.0));
-    double watch_limit = 0;
-    app.add_option("--watch-limit", watch_limit, "Stop watching after this many seconds")
-        ->check(CLI::Range(0.0, 1e9));
+                          ->default_str("1")  // what CLI11 gives --watch without a value
+                          ->type_name("SECONDS");
+    std::string watch_limit_text;
+    auto* watch_limit_opt =
+        app.add_option("--watch-limit", watch_limit_text,
+                       "Stop watching after this many seconds (0, the default: no limit)")
+            ->type_name("SECONDS");
     std::string format = "table";
     app.add_option("--format", format, "Output format: table, json, prometheus")
         ->check(CLI::IsMember({"table", "json", "prometheus"}));
@@ -83,6 +115,10 @@ int run(int argc, char** argv) {
     serve_cmd->add_option("--listen", listen, "HOST:PORT to listen on (loopback by default)")
         ->capture_default_str();
 
+    if (const char* arg = empty_assignment(argc, argv)) {
+        std::fprintf(stderr, "tcptable: %s has an empty value (see --help)\n", arg);
+        return exit_usage_error;
+    }
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {
@@ -92,6 +128,30 @@ int run(int argc, char** argv) {
     } catch (const CLI::ParseError& e) {
         std::fprintf(stderr, "tcptable: %s (see --help)\n", e.what());
         return exit_usage_error;
+    }
+
+    double watch_seconds = 1.0, watch_limit = 0.0;
+    if (watch_opt->count() > 0) {
+        auto v = parse_seconds(watch_text, 0.01, 86400.0);
+        if (!v) {
+            std::fprintf(stderr,
+                         "tcptable: --watch: '%s' is not a number of seconds from 0.01 to 86400 "
+                         "(see --help)\n",
+                         watch_text.c_str());
+            return exit_usage_error;
+        }
+        watch_seconds = *v;
+    }
+    if (watch_limit_opt->count() > 0) {
+        auto v = parse_seconds(watch_limit_text, 0.0, 1e9);
+        if (!v) {
+            std::fprintf(stderr,
+                         "tcptable: --watch-limit: '%s' is not a number of seconds from 0 to 1e9 "
+                         "(see --help)\n",
+                         watch_limit_text.c_str());
+            return exit_usage_error;
+        }
+        watch_limit = *v;
     }
 
     if (format == "json") json = true;
