@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -207,6 +208,50 @@ std::size_t count_lines(const std::string& s) {
 }
 
 const std::string captures = std::string(TCPTABLE_TEST_DATA_DIR) + "/cli";
+
+// A temporary directory of the test's own, removed with what it holds.
+class temp_dir {
+  public:
+    temp_dir() {
+        std::string t = ::testing::TempDir() + "tcptable-cli-XXXXXX";
+        if (::mkdtemp(t.data()) == nullptr) throw std::runtime_error("mkdtemp");
+        path_ = t;
+    }
+    ~temp_dir() {
+        std::error_code ec;
+        std::filesystem::remove_all(path_, ec);
+    }
+    temp_dir(const temp_dir&) = delete;
+    temp_dir& operator=(const temp_dir&) = delete;
+    const std::string& str() const { return path_; }
+    // Writes `relative` (directories made as needed) through a rename, so a reader sees the old
+    // file or the new one, never a half-written one.
+    void write(const std::string& relative, const std::string& text) const {
+        std::filesystem::path file = std::filesystem::path(path_) / relative;
+        std::filesystem::create_directories(file.parent_path());
+        std::filesystem::path tmp = file;
+        tmp += ".new";
+        { std::ofstream(tmp) << text; }
+        std::filesystem::rename(tmp, file);
+    }
+
+  private:
+    std::string path_;
+};
+
+const std::string tcp_header =
+    "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout "
+    "inode\n";
+
+// A /proc/net/tcp with one listener on 127.0.0.1:`port`.
+std::string tcp_file_listening_on(std::uint16_t port) {
+    char row[160];
+    std::snprintf(row, sizeof row,
+                  "   0: 0100007F:%04X 00000000:0000 0A 00000000:00000000 00:00000000 00000000     "
+                  "0        0 %u 1 0000000000000000 100 0 0 10 0\n",
+                  unsigned(port), 4000u + port);
+    return tcp_header + row;
+}
 
 TEST(cli, help_and_version_exit_zero) {
     auto h = run_cli("--help");
@@ -484,6 +529,74 @@ TEST(cli, watch_interval_and_limit_must_be_positive_finite_numbers) {
         EXPECT_EQ(r.err.rfind("tcptable: --watch", 0), 0u) << args << ": " << r.err;
         EXPECT_EQ(r.out, "") << args;
     }
+}
+
+// Every mode's output goes through checked writes: a failed one is `tcptable: write error:
+// <strerror>` and exit 1, not exit 0 and output silently lost.
+TEST(cli, write_errors_exit_one_with_one_message) {
+    const std::string stats = "--proc-root " + captures + "/stats ";
+    const std::vector<std::string> modes = {stats,
+                                            stats + "--json",
+                                            stats + "--format json",
+                                            stats + "-p",
+                                            stats + "--count",
+                                            stats + "--count --json",
+                                            stats + "--stats",
+                                            stats + "--stats --json",
+                                            stats + "--format prometheus",
+                                            "--help",
+                                            "--version"};
+    const std::pair<std::string, std::string> failures[] = {
+        {"> /dev/full", "No space left on device"},  // ENOSPC, as a full file system
+        {">&-", "Bad file descriptor"},              // stdout closed
+    };
+    for (const auto& [redirect, message] : failures) {
+        for (const auto& mode : modes) {
+            auto r = run_cli(mode + " " + redirect, 20s);
+            EXPECT_EQ(r.exit_code, 1) << mode << redirect << ": " << r.err;
+            EXPECT_EQ(r.err, "tcptable: write error: " + message + "\n") << mode << redirect;
+        }
+    }
+    // The same modes succeed when stdout takes the output.
+    for (const auto& mode : modes) EXPECT_EQ(run_cli(mode, 20s).exit_code, 0) << mode;
+}
+
+// A write cut short part way (the file size limit, as a file system filling up) leaves the file
+// holding what fit; the command says so rather than exiting 0 on half a JSON document.
+TEST(cli, output_cut_short_is_a_write_error) {
+    temp_dir dir;
+    const std::string file = dir.str() + "/out.json";
+    // sh: SIGXFSZ ignored (the CLI inherits that), files limited to one 512-byte block.
+    auto r = run_cli("--backend procfs --proc-root " + captures + "/small --json > " + file, 20s,
+                     "trap '' XFSZ; ulimit -f 1;");
+    EXPECT_EQ(r.exit_code, 1) << r.err;
+    EXPECT_EQ(r.err, "tcptable: write error: File too large\n");
+    EXPECT_EQ(std::filesystem::file_size(file), 512u);  // what fit: the document is 873 bytes
+}
+
+// A watcher whose output fails stops, and exits 1 with the message.
+TEST(cli, watch_stops_on_a_write_error) {
+    temp_dir root;
+    root.write("net/tcp", tcp_file_listening_on(1000));
+    for (const std::string format : {"", " --json"}) {
+        cli_process w("--backend procfs --proc-root " + root.str() +
+                      " --watch 0.05 --watch-limit 10" + format + " > /dev/full");
+        ASSERT_TRUE(w.started());
+        // Once the baseline is taken, each new version of the file is an event to print.
+        const auto deadline = std::chrono::steady_clock::now() + 20s;
+        for (std::uint16_t port = 1001; std::chrono::steady_clock::now() < deadline; ++port) {
+            root.write("net/tcp", tcp_file_listening_on(port));
+            if (w.exited_within(100ms)) break;
+        }
+        auto r = w.wait(20s);
+        EXPECT_EQ(r.exit_code, 1) << format << ": " << r.err;
+        EXPECT_EQ(r.err, "tcptable: write error: No space left on device\n") << format;
+    }
+    // Closed stdout: refused before watching.
+    auto r = run_cli(
+        "--backend procfs --proc-root " + root.str() + " --watch 0.05 --watch-limit 10 >&-", 20s);
+    EXPECT_EQ(r.exit_code, 1) << r.err;
+    EXPECT_EQ(r.err, "tcptable: write error: Bad file descriptor\n");
 }
 
 TEST(cli, live_table_shows_the_tests_own_listener) {

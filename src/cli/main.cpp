@@ -1,10 +1,16 @@
 // tcptable: prints the machine's TCP connection table.
+#include <fcntl.h>
+#include <unistd.h>
 #include <CLI/CLI.hpp>
+
+#include <cerrno>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <exception>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <string_view>
 #include <tcptable/tcptable.hpp>
@@ -54,6 +60,31 @@ std::optional<double> parse_seconds(const std::string& text, double min, double 
     return v;
 }
 
+// What CLI11 prints for --help and --version, written and flushed as all output is.
+int print_cli_exit(const CLI::App& app, const CLI::Error& e) {
+    std::ostringstream out, err;
+    int rc = app.exit(e, out, err);
+    tcptable::cli::write_out(stdout, out.str());
+    tcptable::cli::flush_out(stdout);
+    tcptable::cli::write_out(stderr, err.str());
+    return rc;
+}
+
+// Descriptors 0 to 2 that are closed get /dev/null, so that nothing opened later (a /proc file,
+// a netlink socket) takes their number and receives what is meant for stdout or stderr. A
+// closed stdout gets it read-only: writes to it still fail, with EBADF. True if it was closed.
+bool reserve_standard_descriptors() {
+    bool stdout_closed = false;
+    for (int fd = 0; fd <= 2; ++fd) {
+        if (::fcntl(fd, F_GETFD) != -1 || errno != EBADF) continue;
+        // The lowest free descriptor: `fd` itself, those below it being open.
+        int got = ::open("/dev/null", fd == 1 ? O_RDONLY : O_RDWR);
+        if (got >= 0 && got != fd) ::close(got);
+        if (fd == 1) stdout_closed = true;
+    }
+    return stdout_closed;
+}
+
 int report(const std::error_code& ec, const tcptable::error_info& info) {
     std::string where = info.to_string();
     std::fprintf(stderr, "tcptable: %s%s%s\n", ec.message().c_str(), where.empty() ? "" : ": ",
@@ -61,7 +92,7 @@ int report(const std::error_code& ec, const tcptable::error_info& info) {
     return exit_runtime_error;
 }
 
-int run(int argc, char** argv) {
+int run(int argc, char** argv, bool stdout_closed) {
     CLI::App app{
         "Prints the TCP connection table, sorted by local address, local port, remote "
         "address, remote port (as GetTcpTable with Order = TRUE)."};
@@ -122,9 +153,9 @@ int run(int argc, char** argv) {
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {
-        return app.exit(e);
+        return print_cli_exit(app, e);
     } catch (const CLI::CallForVersion& e) {
-        return app.exit(e);
+        return print_cli_exit(app, e);
     } catch (const CLI::ParseError& e) {
         std::fprintf(stderr, "tcptable: %s (see --help)\n", e.what());
         return exit_usage_error;
@@ -180,6 +211,9 @@ int run(int argc, char** argv) {
     opts.netns = netns;
 
     if (*serve_cmd) return tcptable::cli::serve(listen, opts);
+    // Every other mode writes its result to stdout: refused now rather than after the work
+    // (a watcher would run until its first event).
+    if (stdout_closed) throw tcptable::cli::write_error(EBADF);
     if (watch_opt->count() > 0) return tcptable::cli::watch(opts, watch_seconds, json, watch_limit);
 
     std::error_code ec;
@@ -192,7 +226,8 @@ int run(int argc, char** argv) {
         tcptable::tcp_statistics st = tcptable::statistics(so, ec, &info);
         if (ec) return report(ec, info);
         tcptable::cli::print_statistics(stdout, st, json);
-        return std::fflush(stdout) == 0 ? 0 : exit_runtime_error;
+        tcptable::cli::flush_out(stdout);
+        return 0;
     }
     tcptable::tcp_table table = tcptable::snapshot(opts, ec, &info);
     if (ec) return report(ec, info);
@@ -204,12 +239,14 @@ int run(int argc, char** argv) {
         tcptable::tcp_statistics st = tcptable::statistics(so, ec, &info);
         if (ec) return report(ec, info);
         std::string text = tcptable::cli::prometheus_text(table, st);
-        std::fwrite(text.data(), 1, text.size(), stdout);
-        return std::fflush(stdout) == 0 ? 0 : exit_runtime_error;
+        tcptable::cli::write_out(stdout, text);
+        tcptable::cli::flush_out(stdout);
+        return 0;
     }
     if (count) {
         tcptable::cli::print_counts(stdout, table, json);
-        return std::fflush(stdout) == 0 ? 0 : exit_runtime_error;
+        tcptable::cli::flush_out(stdout);
+        return 0;
     }
 
     tcptable::cli::print_options popts;
@@ -218,10 +255,7 @@ int run(int argc, char** argv) {
         tcptable::cli::print_json(stdout, table, popts);
     else
         tcptable::cli::print_text(stdout, table, popts);
-    if (std::fflush(stdout) != 0) {
-        std::perror("tcptable: writing output");
-        return exit_runtime_error;
-    }
+    tcptable::cli::flush_out(stdout);
     if (pids && table.unmapped_owner_rows != 0)
         std::fprintf(stderr, "tcptable: %zu rows have no owner found (%zu processes unreadable)\n",
                      table.unmapped_owner_rows, table.unreadable_processes);
@@ -231,8 +265,12 @@ int run(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    const bool stdout_closed = reserve_standard_descriptors();
     try {
-        return run(argc, argv);
+        return run(argc, argv, stdout_closed);
+    } catch (const tcptable::cli::write_error& e) {
+        std::fprintf(stderr, "tcptable: write error: %s\n", std::strerror(e.error()));
+        return exit_runtime_error;
     } catch (const std::exception& e) {
         std::fprintf(stderr, "tcptable: %s\n", e.what());
         return exit_runtime_error;

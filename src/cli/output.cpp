@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <unordered_map>
@@ -36,7 +38,7 @@ void format_endpoint(fmt::memory_buffer& buf, const ip_address& a, std::uint16_t
 }
 
 void flush(std::FILE* out, fmt::memory_buffer& buf) {
-    std::fwrite(buf.data(), 1, buf.size(), out);
+    write_out(out, std::string_view(buf.data(), buf.size()));
     buf.clear();
 }
 
@@ -53,6 +55,21 @@ class name_cache {
 };
 
 }  // namespace
+
+write_error::write_error(int error)
+    : std::runtime_error(std::string("write error: ") + std::strerror(error)), error_(error) {}
+
+void write_out(std::FILE* out, std::string_view text) {
+    if (text.empty()) return;
+    errno = 0;
+    if (std::fwrite(text.data(), 1, text.size(), out) != text.size())
+        throw write_error(errno != 0 ? errno : EIO);
+}
+
+void flush_out(std::FILE* out) {
+    errno = 0;
+    if (std::fflush(out) != 0 || std::ferror(out)) throw write_error(errno != 0 ? errno : EIO);
+}
 
 std::string process_name(std::uint32_t pid) {
     if (pid == 0) return {};
@@ -111,11 +128,13 @@ void print_statistics(std::FILE* out, const tcp_statistics& s, bool json) {
     if (json) {
         nlohmann::json j = nlohmann::json::object();
         for (const auto& [name, value] : fields) j[name] = value;
-        std::fprintf(out, "%s\n", j.dump(2).c_str());
+        write_out(out, j.dump(2) + "\n");
         return;
     }
+    fmt::memory_buffer buf;
     for (const auto& [name, value] : fields)
-        std::fprintf(out, "%-13s %lld\n", name, static_cast<long long>(value));
+        fmt::format_to(std::back_inserter(buf), "{:<13} {}\n", name, value);
+    flush(out, buf);
 }
 
 nlohmann::json row_json(const tcp_row& r) {

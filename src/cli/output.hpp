@@ -4,17 +4,38 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
+#include <stdexcept>
 #include <string>
+#include <string_view>
 #include <tcptable/statistics.hpp>
 #include <tcptable/tcp_table.hpp>
 #include <vector>
 
 namespace tcptable::cli {
 
+// A write to the output failed; error() is the errno of the call that failed. The CLI prints
+// "tcptable: write error: <strerror>" for it and exits 1.
+class write_error : public std::runtime_error {
+  public:
+    explicit write_error(int error);
+    int error() const noexcept { return error_; }
+
+  private:
+    int error_;
+};
+
+// Writes all of `text` to `out`, or throws write_error.
+void write_out(std::FILE* out, std::string_view text);
+
+// Flushes `out` and checks its error flag, or throws write_error.
+void flush_out(std::FILE* out);
+
 struct print_options {
     bool show_pid = false;
     bool header = true;
 };
+
+// The print_ functions write through write_out and so throw write_error; the caller flushes.
 
 // Writes the table as aligned text; `names` holds one process name per row when pids are shown.
 void print_text(std::FILE* out, const tcp_table& table, const print_options& opts);
