@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -11,6 +12,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -597,6 +599,60 @@ TEST(cli, watch_stops_on_a_write_error) {
         "--backend procfs --proc-root " + root.str() + " --watch 0.05 --watch-limit 10 >&-", 20s);
     EXPECT_EQ(r.exit_code, 1) << r.err;
     EXPECT_EQ(r.err, "tcptable: write error: Bad file descriptor\n");
+}
+
+// A proc root with regular net/tcp, tcp6 and snmp, then `fifo_name` replaced by a FIFO.
+void fifo_root(const temp_dir& root, const std::string& fifo_name) {
+    auto slurp = [](const std::string& path) {
+        std::ifstream in(path);
+        return std::string(std::istreambuf_iterator<char>(in), {});
+    };
+    root.write("net/tcp", tcp_file_listening_on(1000));
+    root.write("net/tcp6", slurp(captures + "/small/net/tcp6"));
+    root.write("net/snmp", slurp(captures + "/stats/net/snmp"));
+    const std::string path = root.str() + "/" + fifo_name;
+    std::filesystem::remove(path);
+    ASSERT_EQ(::mkfifo(path.c_str(), 0644), 0) << std::strerror(errno);
+}
+
+// A FIFO (no writer) where a regular file is expected used to block for ever; each mode must
+// end with exit 1 and one line naming the file, within the watchdog.
+void expect_refused(const std::string& args, const std::string& path) {
+    auto r = run_cli(args, 10s);
+    EXPECT_EQ(r.exit_code, 1) << args << ": " << r.err;
+    EXPECT_EQ(count_lines(r.err), 1u) << args << ": " << r.err;
+    EXPECT_NE(r.err.find(path + ": not a"), std::string::npos) << args << ": " << r.err;
+    EXPECT_NE(r.err.find("(a FIFO)"), std::string::npos) << args << ": " << r.err;
+}
+
+TEST(cli, fifo_as_tcp_is_an_error_not_a_hang) {
+    temp_dir root;
+    fifo_root(root, "net/tcp");
+    for (const std::string mode : {"", "--stats", "--watch 0.05 --watch-limit 30"})
+        expect_refused("--proc-root " + root.str() + " " + mode, root.str() + "/net/tcp");
+}
+
+TEST(cli, fifo_as_tcp6_is_an_error_not_a_hang) {
+    temp_dir root;
+    fifo_root(root, "net/tcp6");
+    for (const std::string mode : {"", "--stats", "--watch 0.05 --watch-limit 30"})
+        expect_refused("--proc-root " + root.str() + " " + mode, root.str() + "/net/tcp6");
+}
+
+TEST(cli, fifo_as_snmp_is_an_error_not_a_hang) {
+    temp_dir root;
+    fifo_root(root, "net/snmp");
+    for (const std::string mode : {"--stats", "--format prometheus"})
+        expect_refused("--proc-root " + root.str() + " " + mode, root.str() + "/net/snmp");
+}
+
+TEST(cli, fifo_as_netns_is_an_error_not_a_hang) {
+    temp_dir dir;
+    const std::string fifo = dir.str() + "/ns";
+    ASSERT_EQ(::mkfifo(fifo.c_str(), 0644), 0) << std::strerror(errno);
+    for (const std::string mode :
+         {"", "--backend procfs", "--stats", "--watch 0.05 --watch-limit 30"})
+        expect_refused("--netns " + fifo + " " + mode, fifo);
 }
 
 TEST(cli, live_table_shows_the_tests_own_listener) {

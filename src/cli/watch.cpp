@@ -76,7 +76,14 @@ int watch(const snapshot_options& options, double seconds, bool json, double max
     }
     w->start([&](const boost::system::error_code& ec, const std::vector<tcp_event>& events) {
         if (ec) {
-            std::fprintf(stderr, "tcptable: %s\n", ec.message().c_str());
+            // The watcher hands over the error code alone. Where it failed (the file, the
+            // line) comes from one more snapshot here, when it fails the same way.
+            std::error_code again;
+            error_info info;
+            snapshot(options, again, &info);
+            std::string where = again == to_std(ec) ? info.to_string() : std::string();
+            std::fprintf(stderr, "tcptable: %s%s%s\n", ec.message().c_str(),
+                         where.empty() ? "" : ": ", where.c_str());
             rc = 1;
             stop();
             return;

@@ -63,8 +63,8 @@ std::size_t drop_repeated_rows(std::vector<tcp_row>& rows, std::size_t first) {
 
 std::error_code procfs_read_file(const std::string& path, ip_family family, state_set states,
                                  std::vector<tcp_row>& out, error_info& info) {
-    unique_fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-    if (!fd) return os_error(info, path, "cannot open", errno);
+    unique_fd fd;
+    if (auto ec = open_regular_file(path, fd, info)) return ec;
 
     std::unique_ptr<char[]> buf(new char[read_chunk]);
     std::size_t used = 0;  // bytes of an unfinished line kept at the front of buf
