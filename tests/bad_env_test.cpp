@@ -124,6 +124,26 @@ TEST(bad_env, missing_proc_root_names_the_file) {
     EXPECT_NE(info.file.find("/nonexistent/tcptable-proc/net/"), std::string::npos) << info.file;
 }
 
+// An empty proc root would read /net/tcp: refused.
+TEST(bad_env, empty_proc_root_is_invalid_argument) {
+    for (const std::string& netns : {std::string(), std::to_string(::getpid())}) {
+        auto o = at("");
+        o.netns = netns;
+        o.backend = backend_kind::procfs;
+        std::error_code ec;
+        error_info info;
+        snapshot(o, ec, &info);
+        EXPECT_EQ(ec, errc::invalid_argument) << netns;
+        EXPECT_NE(info.message.find("empty proc root"), std::string::npos) << info.message;
+        statistics_options so;
+        so.proc_root = "";
+        so.netns = netns;
+        statistics(so, ec, &info);
+        EXPECT_EQ(ec, errc::invalid_argument) << netns;
+        EXPECT_NE(info.message.find("empty proc root"), std::string::npos) << info.message;
+    }
+}
+
 TEST(bad_env, tcp6_missing_is_an_empty_ipv6_part_unless_asked_alone) {
     crafted_root root;
     root.write("net/tcp", v4_header + v4_listen_row);

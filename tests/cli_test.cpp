@@ -655,6 +655,24 @@ TEST(cli, fifo_as_netns_is_an_error_not_a_hang) {
         expect_refused("--netns " + fifo + " " + mode, fifo);
 }
 
+// An empty --netns used to read the host's own table, as if none was given; an empty
+// --proc-root read /net/tcp. Both are usage errors, whatever the mode.
+TEST(cli, empty_netns_or_proc_root_is_a_usage_error) {
+    for (const std::string option : {"--netns", "--proc-root"}) {
+        for (const std::string mode :
+             {"", "--json", "--stats", "--count", "--watch --watch-limit 5", "--format prometheus",
+              "serve --listen 127.0.0.1:0"}) {
+            for (const std::string& args : {option + " '' " + mode, option + "= " + mode}) {
+                auto r = run_cli(args, 20s);
+                EXPECT_EQ(r.exit_code, 2) << args << ": " << r.err;
+                EXPECT_EQ(count_lines(r.err), 1u) << args << ": " << r.err;
+                EXPECT_EQ(r.err.rfind("tcptable: " + option, 0), 0u) << args << ": " << r.err;
+                EXPECT_EQ(r.out, "") << args;
+            }
+        }
+    }
+}
+
 TEST(cli, live_table_shows_the_tests_own_listener) {
     asio::io_context io;
     listener l(io, asio::ip::make_address("127.0.0.1"));

@@ -115,9 +115,10 @@ int run(int argc, char** argv, bool stdout_closed) {
         ->check(CLI::IsMember({"auto", "procfs", "netlink", "iphlpapi"}));
     app.add_option("--proc-root", proc_root, "Where proc is mounted, or a directory of captures")
         ->capture_default_str();
-    app.add_option("--netns", netns,
-                   "Read the table of another network namespace: a pid or a path such as "
-                   "/run/netns/NAME");
+    auto* netns_opt =
+        app.add_option("--netns", netns,
+                       "Read the table of another network namespace: a pid or a path such as "
+                       "/run/netns/NAME");
     app.add_flag("-p,--pid", pids, "Show the owning process id and name");
     app.add_flag("--json", json, "Print a JSON array of row objects");
     bool stats = false;
@@ -161,6 +162,18 @@ int run(int argc, char** argv, bool stdout_closed) {
         return exit_usage_error;
     }
 
+    // Empty, the library would take --netns for "this namespace" and --proc-root for "/".
+    if (netns_opt->count() > 0 && netns.empty()) {
+        std::fprintf(stderr,
+                     "tcptable: --netns: empty value (expected a pid or a path) (see --help)\n");
+        return exit_usage_error;
+    }
+    if (proc_root.empty()) {
+        std::fprintf(stderr,
+                     "tcptable: --proc-root: empty value (expected a directory) (see "
+                     "--help)\n");
+        return exit_usage_error;
+    }
     double watch_seconds = 1.0, watch_limit = 0.0;
     if (watch_opt->count() > 0) {
         auto v = parse_seconds(watch_text, 0.01, 86400.0);

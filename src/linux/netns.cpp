@@ -90,6 +90,10 @@ std::error_code run_in_netns(int ns_fd, const std::string& ns_name,
 std::error_code procfs_snapshot_in_netns(const snapshot_options& options, backend_output& out,
                                          error_info& info) noexcept {
     try {
+        if (options.proc_root.empty()) {  // would read /<pid>/net or /thread-self/net
+            info.message = "empty proc root (expected a directory such as /proc)";
+            return make_error_code(errc::invalid_argument);
+        }
         netns_spec spec;
         if (auto ec = parse_netns(options.netns, spec, info)) return ec;
         snapshot_options inner = options;

@@ -104,6 +104,10 @@ std::error_code procfs_read_file(const std::string& path, ip_family family, stat
 std::error_code procfs_snapshot(const snapshot_options& options, backend_output& out,
                                 error_info& info) noexcept {
     try {
+        if (options.proc_root.empty()) {  // "" + "/net/tcp" would read /net/tcp
+            info.message = "empty proc root (expected a directory such as /proc)";
+            return make_error_code(errc::invalid_argument);
+        }
         const std::string base = options.proc_root + "/net/";
         if (options.family != address_family::ipv6) {
             if (auto ec =
