@@ -3,11 +3,13 @@
 #include <gtest/gtest.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <chrono>
@@ -22,6 +24,7 @@
 #include <set>
 
 #include "support/loopback.hpp"
+#include "support/netns_helpers.hpp"
 
 namespace tcptable::testing {
 namespace {
@@ -670,6 +673,119 @@ TEST(cli, empty_netns_or_proc_root_is_a_usage_error) {
                 EXPECT_EQ(r.out, "") << args;
             }
         }
+    }
+}
+
+// A process of the test's own that names itself `name`, as any local user may (prctl
+// PR_SET_NAME; or the name of the executable), and holds a listener on 127.0.0.1. Killed and
+// reaped when destroyed; it ends by itself after a minute should the test die first.
+class named_listener {
+  public:
+    // `close_in_child`: descriptors of earlier listeners the child must not keep open.
+    named_listener(const std::string& name, const std::vector<int>& close_in_child) {
+        int ready[2], hold[2];
+        if (::pipe2(ready, O_CLOEXEC) != 0) return;
+        if (::pipe2(hold, O_CLOEXEC) != 0) {
+            ::close(ready[0]);
+            ::close(ready[1]);
+            return;
+        }
+        pid_ = ::fork();
+        if (pid_ == 0) {
+            // Only async-signal-safe calls: the test has threads.
+            ::close(ready[0]);
+            ::close(hold[1]);
+            for (int fd : close_in_child) ::close(fd);
+            std::uint16_t port = 0;
+            if (loopback_listener(false, port) < 0) ::_exit(1);
+            ::prctl(PR_SET_NAME, name.c_str(), 0, 0, 0);
+            if (::write(ready[1], &port, sizeof port) != sizeof port) ::_exit(1);
+            pollfd p{hold[0], POLLIN, 0};
+            ::poll(&p, 1, 60000);
+            ::_exit(0);
+        }
+        ::close(ready[1]);
+        ::close(hold[0]);
+        hold_ = hold[1];
+        pollfd p{ready[0], POLLIN, 0};
+        if (pid_ > 0 && ::poll(&p, 1, 10000) == 1 &&
+            ::read(ready[0], &port_, sizeof port_) != sizeof port_)
+            port_ = 0;
+        ::close(ready[0]);
+    }
+    named_listener(const named_listener&) = delete;
+    named_listener& operator=(const named_listener&) = delete;
+    ~named_listener() {
+        if (hold_ >= 0) ::close(hold_);
+        if (pid_ > 0) {
+            ::kill(pid_, SIGKILL);  // our own child
+            int status;
+            while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+            }
+        }
+    }
+    pid_t pid() const { return pid_; }
+    std::uint16_t port() const { return port_; }
+    int hold_fd() const { return hold_; }
+
+  private:
+    pid_t pid_ = -1;
+    int hold_ = -1;
+    std::uint16_t port_ = 0;
+};
+
+// Bytes a terminal may act on: C0 controls but the newline, and DEL.
+std::size_t control_bytes(const std::string& s) {
+    return std::size_t(std::count_if(s.begin(), s.end(), [](char ch) {
+        auto c = static_cast<unsigned char>(ch);
+        return (c < 0x20 && c != '\n') || c == 0x7f;
+    }));
+}
+
+// `-p` prints names other users choose: control bytes and invalid UTF-8 come out as \xNN
+// (backslash as \\), so the names cannot drive the terminal of whoever runs tcptable.
+TEST(cli, process_names_are_escaped) {
+    struct named {
+        std::string name;   // as set
+        std::string shown;  // as printed
+    };
+    const named cases[] = {
+        {"\x1b[31mevil\x07", "\\x1b[31mevil\\x07"},
+        {std::string("bad\xff\xfe") + "x\xc3", "bad\\xff\\xfex\\xc3"},  // invalid UTF-8
+        {"a\\b\xc3\xa9", "a\\\\b\xc3\xa9"},                    // valid UTF-8 (e-acute) stays
+        {std::string("c1\xc2\x9b") + "2J", "c1\\xc2\\x9b2J"},  // U+009B, the C1 CSI
+        {"del\x7f", "del\\x7f"},
+    };
+    std::vector<std::unique_ptr<named_listener>> procs;
+    std::vector<int> holds;
+    for (const auto& c : cases) {
+        procs.push_back(std::make_unique<named_listener>(c.name, holds));
+        ASSERT_NE(procs.back()->port(), 0) << "child for " << c.shown << " did not start";
+        holds.push_back(procs.back()->hold_fd());
+    }
+    auto r = run_cli("-p -l -4", 30s);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(control_bytes(r.out), 0u);
+    for (std::size_t i = 0; i < procs.size(); ++i) {
+        std::string needle = "127.0.0.1:" + std::to_string(procs[i]->port()) + " ";
+        auto pos = r.out.find(needle);
+        ASSERT_NE(pos, std::string::npos) << needle;
+        std::string line = r.out.substr(pos, r.out.find('\n', pos) - pos);
+        EXPECT_NE(line.find(" " + std::to_string(procs[i]->pid()) + "/" + cases[i].shown),
+                  std::string::npos)
+            << line;
+    }
+    // JSON: valid (no name there to throw on), no raw control bytes, the owners' pids.
+    auto j = run_cli("--json -p -l -4", 30s);
+    ASSERT_EQ(j.exit_code, 0) << j.err;
+    EXPECT_EQ(control_bytes(j.out), 0u);
+    nlohmann::json rows;
+    ASSERT_NO_THROW(rows = nlohmann::json::parse(j.out));
+    for (const auto& p : procs) {
+        bool found = false;
+        for (const auto& row : rows)
+            if (row["local_port"] == p->port()) found = row.value("pid", 0) == p->pid();
+        EXPECT_TRUE(found) << "port " << p->port();
     }
 }
 

@@ -34,7 +34,7 @@ void print_event(std::FILE* out, const tcp_event& e, bool json) {
         j["time"] = utc_now();
         j["event"] = to_string(e.kind);
         if (e.kind == event_kind::state_changed) j["old_state"] = to_string(e.old_state);
-        write_out(out, j.dump() + "\n");
+        write_out(out, json_text(j) + "\n");
     } else {
         std::string state =
             e.kind == event_kind::state_changed
@@ -112,7 +112,7 @@ void print_counts(std::FILE* out, const tcp_table& table, bool json) {
         for (int st = 1; st <= tcp_state_count; ++st)
             j["states"][std::string(to_string(static_cast<tcp_state>(st)))] = {
                 {"ipv4", counts[0][st]}, {"ipv6", counts[1][st]}};
-        write_out(out, j.dump(2) + "\n");
+        write_out(out, json_text(j, 2) + "\n");
         return;
     }
     fmt::memory_buffer buf;
