@@ -789,6 +789,55 @@ TEST(cli, process_names_are_escaped) {
     }
 }
 
+// Options that ask for different outputs used to be resolved silently (one of them ignored).
+// Each pair is a usage error naming both; compatible spellings still work.
+TEST(cli, conflicting_options_are_usage_errors_naming_both) {
+    struct conflict {
+        std::string args, first, second;
+    };
+    const conflict conflicts[] = {
+        {"--stats --format prometheus", "--stats", "--format prometheus"},
+        {"--count --format prometheus", "--count", "--format prometheus"},
+        {"--count --stats", "--count", "--stats"},
+        {"--json --format table", "--json", "--format table"},
+        {"--json --format prometheus", "--json", "--format prometheus"},
+        {"--watch --count --watch-limit 3", "--watch", "--count"},
+        {"--watch 2 --stats --watch-limit 3", "--watch", "--stats"},
+        {"--watch --format prometheus --watch-limit 3", "--watch", "--format prometheus"},
+        {"--watch-limit 5", "--watch-limit", "--watch"},
+        {"--json serve", "serve", "--json"},
+        {"serve --json", "serve", "--json"},
+        {"--count serve", "serve", "--count"},
+        {"--stats serve", "serve", "--stats"},
+        {"--watch serve", "serve", "--watch"},
+        {"serve --watch 1", "serve", "--watch"},
+        {"--watch-limit 1 serve", "serve", "--watch-limit"},
+        {"--format prometheus serve", "serve", "--format"},
+        {"--format json serve", "serve", "--format"},
+    };
+    const std::string small = "--backend procfs --proc-root " + captures + "/stats ";
+    for (const auto& c : conflicts) {
+        // A command that ran instead would run until its limit or the watchdog.
+        auto r = run_cli(small + c.args, 10s);
+        EXPECT_EQ(r.exit_code, 2) << c.args << ": " << r.err;
+        EXPECT_EQ(count_lines(r.err), 1u) << c.args << ": " << r.err;
+        EXPECT_EQ(r.err.rfind("tcptable: ", 0), 0u) << c.args << ": " << r.err;
+        EXPECT_NE(r.err.find(c.first), std::string::npos) << c.args << ": " << r.err;
+        EXPECT_NE(r.err.find(c.second), std::string::npos) << c.args << ": " << r.err;
+        EXPECT_EQ(r.out, "") << c.args;
+    }
+    for (const std::string args :
+         {"--json --format json", "--format table", "--count --json", "--count --format json",
+          "--count --format table", "--stats --json", "--stats --format json",
+          "--watch 0.05 --watch-limit 0.2 --json", "--watch 0.05 --watch-limit 0.2 --format json",
+          "-p --json"}) {
+        auto r = run_cli(small + args, 20s);
+        EXPECT_EQ(r.exit_code, 0) << args << ": " << r.err;
+    }
+    // --json and --format json print the same.
+    EXPECT_EQ(run_cli(small + "--json --format json").out, run_cli(small + "--json").out);
+}
+
 TEST(cli, live_table_shows_the_tests_own_listener) {
     asio::io_context io;
     listener l(io, asio::ip::make_address("127.0.0.1"));

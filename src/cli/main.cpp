@@ -120,7 +120,7 @@ int run(int argc, char** argv, bool stdout_closed) {
                        "Read the table of another network namespace: a pid or a path such as "
                        "/run/netns/NAME");
     app.add_flag("-p,--pid", pids, "Show the owning process id and name");
-    app.add_flag("--json", json, "Print a JSON array of row objects");
+    auto* json_opt = app.add_flag("--json", json, "Print a JSON array of row objects");
     bool stats = false;
     app.add_flag("--stats", stats, "Print the TCP statistics (GetTcpStatistics' MIB_TCPSTATS)");
     bool count = false;
@@ -140,12 +140,15 @@ int run(int argc, char** argv, bool stdout_closed) {
                        "Stop watching after this many seconds (0, the default: no limit)")
             ->type_name("SECONDS");
     std::string format = "table";
-    app.add_option("--format", format, "Output format: table, json, prometheus")
-        ->check(CLI::IsMember({"table", "json", "prometheus"}));
+    auto* format_opt = app.add_option("--format", format, "Output format: table, json, prometheus")
+                           ->check(CLI::IsMember({"table", "json", "prometheus"}));
     std::string listen = "127.0.0.1:9108";
     auto* serve_cmd = app.add_subcommand("serve", "Serve Prometheus metrics on /metrics over HTTP");
     serve_cmd->add_option("--listen", listen, "HOST:PORT to listen on (loopback by default)")
         ->capture_default_str();
+    // Top-level options after "serve" are still the top level's (the filters apply to /metrics;
+    // the output options are refused below), not unknown arguments.
+    serve_cmd->fallthrough();
 
     if (const char* arg = empty_assignment(argc, argv)) {
         std::fprintf(stderr, "tcptable: %s has an empty value (see --help)\n", arg);
@@ -162,6 +165,41 @@ int run(int argc, char** argv, bool stdout_closed) {
         return exit_usage_error;
     }
 
+    // Options choosing different outputs: one of them would be ignored.
+    const bool watching = watch_opt->count() > 0, limited = watch_limit_opt->count() > 0;
+    const bool serving = static_cast<bool>(*serve_cmd), json_flag = json_opt->count() > 0;
+    const bool format_given = format_opt->count() > 0, prometheus = format == "prometheus";
+    const std::string format_arg = "--format " + format;
+    const struct {
+        bool both;
+        const char* first;
+        const char* second;
+    } conflicts[] = {
+        {serving && json_flag, "serve", "--json"},
+        {serving && count, "serve", "--count"},
+        {serving && stats, "serve", "--stats"},
+        {serving && watching, "serve", "--watch"},
+        {serving && limited, "serve", "--watch-limit"},
+        {serving && format_given, "serve", format_arg.c_str()},
+        {json_flag && format_given && format != "json", "--json", format_arg.c_str()},
+        {count && stats, "--count", "--stats"},
+        {watching && count, "--watch", "--count"},
+        {watching && stats, "--watch", "--stats"},
+        {watching && prometheus, "--watch", format_arg.c_str()},
+        {stats && prometheus, "--stats", format_arg.c_str()},
+        {count && prometheus, "--count", format_arg.c_str()},
+    };
+    for (const auto& c : conflicts) {
+        if (!c.both) continue;
+        std::fprintf(stderr, "tcptable: %s and %s exclude each other (see --help)\n", c.first,
+                     c.second);
+        return exit_usage_error;
+    }
+    if (limited && !watching) {
+        std::fprintf(stderr, "tcptable: --watch-limit needs --watch (see --help)\n");
+        return exit_usage_error;
+    }
+
     // Empty, the library would take --netns for "this namespace" and --proc-root for "/".
     if (netns_opt->count() > 0 && netns.empty()) {
         std::fprintf(stderr,
@@ -175,7 +213,7 @@ int run(int argc, char** argv, bool stdout_closed) {
         return exit_usage_error;
     }
     double watch_seconds = 1.0, watch_limit = 0.0;
-    if (watch_opt->count() > 0) {
+    if (watching) {
         auto v = parse_seconds(watch_text, 0.01, 86400.0);
         if (!v) {
             std::fprintf(stderr,
@@ -186,7 +224,7 @@ int run(int argc, char** argv, bool stdout_closed) {
         }
         watch_seconds = *v;
     }
-    if (watch_limit_opt->count() > 0) {
+    if (limited) {
         auto v = parse_seconds(watch_limit_text, 0.0, 1e9);
         if (!v) {
             std::fprintf(stderr,
@@ -227,7 +265,7 @@ int run(int argc, char** argv, bool stdout_closed) {
     // Every other mode writes its result to stdout: refused now rather than after the work
     // (a watcher would run until its first event).
     if (stdout_closed) throw tcptable::cli::write_error(EBADF);
-    if (watch_opt->count() > 0) return tcptable::cli::watch(opts, watch_seconds, json, watch_limit);
+    if (watching) return tcptable::cli::watch(opts, watch_seconds, json, watch_limit);
 
     std::error_code ec;
     tcptable::error_info info;
