@@ -7,7 +7,9 @@
 #include <gtest/gtest.h>
 #include <sched.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -18,6 +20,7 @@
 #include <string>
 #include <tcptable/tcptable.hpp>
 
+#include "linux/sockstat.hpp"
 #include "linux/test_seams.hpp"
 #include "support/child_process.hpp"
 #include "support/netns_helpers.hpp"
@@ -55,6 +58,18 @@ class crafted_root {
         ::chmod((path_ / relative).parent_path().c_str(), 0755);
         std::ofstream(path_ / relative) << text;
         ::chmod((path_ / relative).c_str(), mode);
+    }
+    // A FIFO at `relative`, with no writer: an open() or read() of it without O_NONBLOCK
+    // blocks for ever.
+    void fifo(const std::string& relative) {
+        fs::create_directories((path_ / relative).parent_path());
+        fs::remove(path_ / relative);
+        if (::mkfifo((path_ / relative).c_str(), 0644) != 0) throw std::runtime_error("mkfifo");
+    }
+    void symlink(const std::string& relative, const std::string& target) {
+        fs::create_directories((path_ / relative).parent_path());
+        fs::remove(path_ / relative);
+        fs::create_symlink(target, path_ / relative);
     }
     std::string str() const { return path_.string(); }
 
@@ -109,6 +124,26 @@ TEST(bad_env, missing_proc_root_names_the_file) {
     EXPECT_NE(info.file.find("/nonexistent/tcptable-proc/net/"), std::string::npos) << info.file;
 }
 
+// An empty proc root would read /net/tcp: refused.
+TEST(bad_env, empty_proc_root_is_invalid_argument) {
+    for (const std::string& netns : {std::string(), std::to_string(::getpid())}) {
+        auto o = at("");
+        o.netns = netns;
+        o.backend = backend_kind::procfs;
+        std::error_code ec;
+        error_info info;
+        snapshot(o, ec, &info);
+        EXPECT_EQ(ec, errc::invalid_argument) << netns;
+        EXPECT_NE(info.message.find("empty proc root"), std::string::npos) << info.message;
+        statistics_options so;
+        so.proc_root = "";
+        so.netns = netns;
+        statistics(so, ec, &info);
+        EXPECT_EQ(ec, errc::invalid_argument) << netns;
+        EXPECT_NE(info.message.find("empty proc root"), std::string::npos) << info.message;
+    }
+}
+
 TEST(bad_env, tcp6_missing_is_an_empty_ipv6_part_unless_asked_alone) {
     crafted_root root;
     root.write("net/tcp", v4_header + v4_listen_row);
@@ -149,6 +184,105 @@ TEST(bad_env, proc_root_that_is_a_file_or_has_a_directory_for_tcp) {
     snapshot(at(root.str() + "/dir"), ec, &info);
     EXPECT_EQ(ec, std::errc::is_a_directory);
     EXPECT_EQ(info.file, root.str() + "/dir/net/tcp");
+}
+
+// --- Files that are not regular files. ------------------------------------------------------
+// A FIFO where a /proc file belongs blocks open() until a writer comes, and read() after it; no
+// /proc table is a FIFO, a device or a socket. Each is refused at once, naming the path. Each
+// case runs in a child under a watchdog, so a regression fails instead of hanging the suite.
+
+constexpr auto non_regular_limit = std::chrono::seconds(10);
+
+// "" when `ec`/`info` refuse `file` as not a regular file (`kind`), else what differs.
+std::string refused_as(const std::error_code& ec, const error_info& info, const std::string& file,
+                       const std::string& kind) {
+    if (ec != errc::invalid_argument) return "error '" + ec.message() + "'";
+    if (info.file != file) return "file '" + info.file + "'";
+    if (info.message != "not a regular file (" + kind + ")")
+        return "message '" + info.message + "'";
+    return "";
+}
+
+TEST(bad_env, fifo_as_tcp_or_tcp6_is_refused_not_waited_on) {
+    for (const std::string name : {"net/tcp", "net/tcp6"}) {
+        SCOPED_TRACE(name);
+        crafted_root root;
+        root.write("net/tcp", v4_header + v4_listen_row);
+        root.fifo(name);
+        const std::string dir = root.str();
+        TCPTABLE_EXPECT_CHILD(run_in_child(
+            [&]() -> std::string {
+                std::error_code ec;
+                error_info info;
+                tcp_table t = snapshot(at(dir), ec, &info);
+                if (!t.empty()) return "rows returned with the error";
+                return refused_as(ec, info, dir + "/" + name, "a FIFO");
+            },
+            non_regular_limit));
+    }
+}
+
+TEST(bad_env, fifo_as_snmp_is_refused_not_waited_on) {
+    crafted_root root;
+    root.write("net/tcp", v4_header + v4_listen_row);
+    root.fifo("net/snmp");
+    const std::string dir = root.str();
+    TCPTABLE_EXPECT_CHILD(run_in_child(
+        [&]() -> std::string {
+            statistics_options so;
+            so.proc_root = dir;
+            std::error_code ec;
+            error_info info;
+            statistics(so, ec, &info);
+            return refused_as(ec, info, dir + "/net/snmp", "a FIFO");
+        },
+        non_regular_limit));
+}
+
+// sockstat only sizes the row vector: a FIFO there is no estimate, quickly.
+TEST(bad_env, fifo_as_sockstat_gives_no_estimate_not_a_hang) {
+    crafted_root root;
+    root.fifo("net/sockstat");
+    root.fifo("net/sockstat6");
+    const std::string dir = root.str();
+    TCPTABLE_EXPECT_CHILD(run_in_child(
+        [&]() -> std::string {
+            std::size_t n = detail::estimate_tcp_rows(dir);
+            return n == 0 ? "" : "estimate " + std::to_string(n);
+        },
+        non_regular_limit));
+}
+
+TEST(bad_env, device_or_socket_as_tcp_is_refused) {
+    crafted_root root;
+    const std::string dir = root.str();
+    // /dev/zero would feed zeros for ever (the line limit stops that too); it is refused first.
+    root.symlink("net/tcp", "/dev/zero");
+    TCPTABLE_EXPECT_CHILD(run_in_child(
+        [&]() -> std::string {
+            std::error_code ec;
+            error_info info;
+            snapshot(at(dir, address_family::ipv4), ec, &info);
+            return refused_as(ec, info, dir + "/net/tcp", "a character device");
+        },
+        non_regular_limit));
+    // A socket file cannot be opened at all (ENXIO); the error names it.
+    fs::remove(dir + "/net/tcp");
+    int s = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    ASSERT_GE(s, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    const std::string sock = dir + "/net/tcp";
+    ASSERT_LT(sock.size(), sizeof addr.sun_path);
+    std::memcpy(addr.sun_path, sock.c_str(), sock.size() + 1);
+    ASSERT_EQ(::bind(s, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0)
+        << std::strerror(errno);
+    std::error_code ec;
+    error_info info;
+    snapshot(at(dir, address_family::ipv4), ec, &info);
+    ::close(s);
+    EXPECT_EQ(ec, std::errc::no_such_device_or_address);
+    EXPECT_EQ(info.file, sock);
 }
 
 // --- Unreadable files: as root, permission bits do not stop reads, so an unprivileged child.

@@ -1,45 +1,211 @@
 // The tcptable command-line tool, run as a separate process.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 
-#include <array>
-#include <cstdio>
-#include <nlohmann/json.hpp>
-
 #include "support/loopback.hpp"
+#include "support/netns_helpers.hpp"
 
 namespace tcptable::testing {
 namespace {
 
+using namespace std::chrono_literals;
+
 struct result {
-    int exit_code = -1;
+    int exit_code = -1;  // -1: killed by a signal, or by the watchdog (timed_out)
+    bool timed_out = false;
     std::string out;
     std::string err;
 };
 
-// Runs the CLI with `args` (shell words), capturing stdout and stderr.
-result run_cli(const std::string& args) {
-    std::string err_file = ::testing::TempDir() + "cli_stderr_" + std::to_string(::getpid());
-    std::string cmd = std::string(TCPTABLE_CLI) + " " + args + " 2>" + err_file;
-    result r;
-    FILE* p = ::popen(cmd.c_str(), "r");
-    if (!p) return r;
-    std::array<char, 65536> buf;
-    std::size_t n;
-    while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
-    int status = ::pclose(p);
-    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    if (FILE* e = std::fopen(err_file.c_str(), "r")) {
-        while ((n = std::fread(buf.data(), 1, buf.size(), e)) > 0) r.err.append(buf.data(), n);
-        std::fclose(e);
+// The CLI as a child process of the test, run through /bin/sh so that `args` may hold shell
+// words and redirections (`> /dev/full`, `>&-`). sh execs the CLI, so the child is the CLI
+// itself; it runs in a process group of its own, and the watchdog kills only that group.
+class cli_process {
+  public:
+    // `shell_prefix` runs in the shell before the exec ("ulimit -f 1;").
+    explicit cli_process(const std::string& args, const std::string& shell_prefix = "") {
+        const std::string cmd = shell_prefix + " exec " + TCPTABLE_CLI + " " + args;
+        int out[2], err[2];
+        if (::pipe2(out, O_CLOEXEC) != 0) return;
+        if (::pipe2(err, O_CLOEXEC) != 0) {
+            ::close(out[0]);
+            ::close(out[1]);
+            return;
+        }
+        pid_ = ::fork();
+        if (pid_ == 0) {
+            // Only async-signal-safe calls between fork and exec: the test has threads.
+            ::setpgid(0, 0);
+            ::dup2(out[1], 1);
+            ::dup2(err[1], 2);
+            ::execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
+            ::_exit(127);
+        }
+        ::close(out[1]);
+        ::close(err[1]);
+        out_fd_ = out[0];
+        err_fd_ = err[0];
+        if (pid_ < 0) return;
+        ::setpgid(pid_, pid_);  // as the child does, whichever runs first
+        pidfd_ = static_cast<int>(::syscall(SYS_pidfd_open, pid_, 0));
     }
-    std::remove(err_file.c_str());
-    return r;
+    cli_process(const cli_process&) = delete;
+    cli_process& operator=(const cli_process&) = delete;
+    ~cli_process() {
+        if (pid_ > 0 && !reaped_) {
+            ::kill(-pid_, SIGKILL);  // our own process group, still running
+            int status;
+            while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+            }
+        }
+        for (int fd : {out_fd_, err_fd_, pidfd_})
+            if (fd >= 0) ::close(fd);
+    }
+
+    bool started() const { return pid_ > 0 && pidfd_ >= 0; }
+    pid_t pid() const { return pid_; }
+
+    // One line of stdout (without the newline), waiting at most `limit`; nullopt on timeout or
+    // end of output.
+    std::optional<std::string> read_line(std::chrono::milliseconds limit = 10s) {
+        const auto deadline = std::chrono::steady_clock::now() + limit;
+        for (;;) {
+            if (auto nl = out_.find('\n'); nl != std::string::npos) {
+                std::string line = out_.substr(0, nl);
+                out_.erase(0, nl + 1);
+                return line;
+            }
+            if (out_fd_ < 0) return std::nullopt;
+            auto left = deadline - std::chrono::steady_clock::now();
+            if (left <= 0s) return std::nullopt;
+            pollfd p{out_fd_, POLLIN, 0};
+            int r = ::poll(&p, 1, int(std::chrono::ceil<std::chrono::milliseconds>(left).count()));
+            if (r < 0 && errno == EINTR) continue;
+            if (r <= 0) return std::nullopt;
+            drain(out_fd_, out_);
+        }
+    }
+
+    // True once the process has exited (not yet reaped), waiting at most `limit` for it while
+    // collecting its stderr.
+    bool exited_within(std::chrono::milliseconds limit) {
+        const auto deadline = std::chrono::steady_clock::now() + limit;
+        for (;;) {
+            pollfd p[2] = {{pidfd_, POLLIN, 0}, {err_fd_, POLLIN, 0}};
+            auto left = deadline - std::chrono::steady_clock::now();
+            if (left < 0s) left = 0s;
+            int r = ::poll(p, err_fd_ >= 0 ? 2 : 1,
+                           int(std::chrono::ceil<std::chrono::milliseconds>(left).count()));
+            if (r < 0 && errno == EINTR) continue;
+            if (r > 0 && (p[0].revents & POLLIN)) return true;
+            if (r > 0 && err_fd_ >= 0 && p[1].revents) drain(err_fd_, err_);
+            if (r == 0) return false;
+        }
+    }
+
+    // Sends SIGINT (Ctrl-C) to the process.
+    void interrupt() const {
+        if (pid_ > 0 && !reaped_) ::kill(pid_, SIGINT);
+    }
+
+    // Collects stdout and stderr until the process exits and both close, or `limit` passes:
+    // then the watchdog kills the process group and says so in `err`.
+    result wait(std::chrono::milliseconds limit = 60s) {
+        result r;
+        if (!started()) {
+            r.err = "could not start the CLI";
+            return r;
+        }
+        const auto deadline = std::chrono::steady_clock::now() + limit;
+        bool exited = false;
+        while (!exited || out_fd_ >= 0 || err_fd_ >= 0) {
+            auto left = deadline - std::chrono::steady_clock::now();
+            if (left <= 0s) {
+                r.timed_out = true;
+                break;
+            }
+            pollfd p[3];
+            nfds_t n = 0;
+            if (out_fd_ >= 0) p[n++] = {out_fd_, POLLIN, 0};
+            if (err_fd_ >= 0) p[n++] = {err_fd_, POLLIN, 0};
+            if (!exited) p[n++] = {pidfd_, POLLIN, 0};
+            int rc = ::poll(p, n, int(std::chrono::ceil<std::chrono::milliseconds>(left).count()));
+            if (rc < 0 && errno == EINTR) continue;
+            if (rc < 0) break;
+            for (nfds_t i = 0; i < n; ++i) {
+                if (p[i].revents == 0) continue;
+                if (p[i].fd == pidfd_) {
+                    exited = true;
+                } else if (p[i].fd == out_fd_) {
+                    drain(out_fd_, out_);
+                } else {
+                    drain(err_fd_, err_);
+                }
+            }
+        }
+        if (r.timed_out) ::kill(-pid_, SIGKILL);
+        int status = 0;
+        while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+        }
+        reaped_ = true;
+        r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+        r.out = std::move(out_);
+        r.err = std::move(err_);
+        if (r.timed_out)
+            r.err += "[watchdog: the CLI did not finish within " + std::to_string(limit.count()) +
+                     " ms and was killed]";
+        else if (WIFSIGNALED(status))
+            r.err += "[the CLI died of signal " + std::to_string(WTERMSIG(status)) + "]";
+        return r;
+    }
+
+  private:
+    // Appends what `fd` has to `to`; closes it at end of file.
+    static void drain(int& fd, std::string& to) {
+        char buf[65536];
+        ssize_t n = ::read(fd, buf, sizeof buf);
+        if (n < 0 && errno == EINTR) return;
+        if (n <= 0) {
+            ::close(fd);
+            fd = -1;
+            return;
+        }
+        to.append(buf, std::size_t(n));
+    }
+
+    pid_t pid_ = -1;
+    int out_fd_ = -1, err_fd_ = -1, pidfd_ = -1;
+    bool reaped_ = false;
+    std::string out_, err_;
+};
+
+// Runs the CLI with `args` (shell words) to the end, capturing stdout and stderr, under a
+// watchdog of `limit`.
+result run_cli(const std::string& args, std::chrono::milliseconds limit = 60s,
+               const std::string& shell_prefix = "") {
+    cli_process p(args, shell_prefix);
+    return p.wait(limit);
 }
 
 std::size_t count_lines(const std::string& s) {
@@ -47,6 +213,50 @@ std::size_t count_lines(const std::string& s) {
 }
 
 const std::string captures = std::string(TCPTABLE_TEST_DATA_DIR) + "/cli";
+
+// A temporary directory of the test's own, removed with what it holds.
+class temp_dir {
+  public:
+    temp_dir() {
+        std::string t = ::testing::TempDir() + "tcptable-cli-XXXXXX";
+        if (::mkdtemp(t.data()) == nullptr) throw std::runtime_error("mkdtemp");
+        path_ = t;
+    }
+    ~temp_dir() {
+        std::error_code ec;
+        std::filesystem::remove_all(path_, ec);
+    }
+    temp_dir(const temp_dir&) = delete;
+    temp_dir& operator=(const temp_dir&) = delete;
+    const std::string& str() const { return path_; }
+    // Writes `relative` (directories made as needed) through a rename, so a reader sees the old
+    // file or the new one, never a half-written one.
+    void write(const std::string& relative, const std::string& text) const {
+        std::filesystem::path file = std::filesystem::path(path_) / relative;
+        std::filesystem::create_directories(file.parent_path());
+        std::filesystem::path tmp = file;
+        tmp += ".new";
+        { std::ofstream(tmp) << text; }
+        std::filesystem::rename(tmp, file);
+    }
+
+  private:
+    std::string path_;
+};
+
+const std::string tcp_header =
+    "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout "
+    "inode\n";
+
+// A /proc/net/tcp with one listener on 127.0.0.1:`port`.
+std::string tcp_file_listening_on(std::uint16_t port) {
+    char row[160];
+    std::snprintf(row, sizeof row,
+                  "   0: 0100007F:%04X 00000000:0000 0A 00000000:00000000 00:00000000 00000000     "
+                  "0        0 %u 1 0000000000000000 100 0 0 10 0\n",
+                  unsigned(port), 4000u + port);
+    return tcp_header + row;
+}
 
 TEST(cli, help_and_version_exit_zero) {
     auto h = run_cli("--help");
@@ -204,58 +414,6 @@ TEST(cli, prometheus_counts_listening_ports_of_a_capture) {
     EXPECT_NE(r.err.find("small/net/snmp"), std::string::npos) << r.err;
 }
 
-// A child process we start and stop ourselves.
-struct child_process {
-    pid_t pid = -1;
-    int out_fd = -1;
-    explicit child_process(std::vector<std::string> args) {
-        int p[2];
-        if (::pipe(p) != 0) return;
-        pid = ::fork();
-        if (pid == 0) {
-            ::dup2(p[1], 1);
-            ::close(p[0]);
-            ::close(p[1]);
-            std::vector<char*> argv;
-            for (auto& a : args) argv.push_back(a.data());
-            argv.push_back(nullptr);
-            ::execv(argv[0], argv.data());
-            ::_exit(127);
-        }
-        ::close(p[1]);
-        out_fd = p[0];
-    }
-    // Reads one line of the child's stdout, waiting at most `limit`.
-    std::string read_line(std::chrono::milliseconds limit = std::chrono::seconds(10)) {
-        std::string line;
-        auto deadline = std::chrono::steady_clock::now() + limit;
-        while (std::chrono::steady_clock::now() < deadline) {
-            pollfd pfd{out_fd, POLLIN, 0};
-            if (::poll(&pfd, 1, 50) <= 0) continue;
-            char c;
-            if (::read(out_fd, &c, 1) != 1) break;
-            if (c == '\n') return line;
-            line += c;
-        }
-        return line;
-    }
-    int stop() {
-        ::kill(pid, SIGINT);
-        int status = 0;
-        for (int i = 0; i < 200; ++i) {
-            if (::waitpid(pid, &status, WNOHANG) == pid)
-                return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-            std::this_thread::sleep_for(std::chrono::milliseconds(25));
-        }
-        ::kill(pid, SIGKILL);
-        ::waitpid(pid, &status, 0);
-        return -2;
-    }
-    ~child_process() {
-        if (out_fd >= 0) ::close(out_fd);
-    }
-};
-
 std::string http_get(std::uint16_t port, const std::string& raw_request) {
     asio::io_context io;
     tcp::socket s(io);
@@ -273,9 +431,9 @@ std::string http_get(std::uint16_t port, const std::string& raw_request) {
 }
 
 TEST(cli, serve_answers_metrics_and_survives_bad_requests) {
-    child_process server({TCPTABLE_CLI, "serve", "--listen", "127.0.0.1:0"});
-    ASSERT_GT(server.pid, 0);
-    std::string line = server.read_line();
+    cli_process server("serve --listen 127.0.0.1:0");
+    ASSERT_TRUE(server.started());
+    std::string line = server.read_line().value_or("");
     ASSERT_EQ(line.rfind("listening on 127.0.0.1:", 0), 0u) << line;
     auto port = std::uint16_t(std::stoi(line.substr(line.rfind(':') + 1)));
     std::string url = "http://127.0.0.1:" + std::to_string(port);
@@ -303,7 +461,9 @@ TEST(cli, serve_answers_metrics_and_survives_bad_requests) {
     }
     auto again = http_get(port, "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
     EXPECT_EQ(again.rfind("HTTP/1.1 200 OK\r\n", 0), 0u);
-    EXPECT_EQ(server.stop(), 0);  // SIGINT ends it cleanly
+    server.interrupt();
+    auto end = server.wait(20s);
+    EXPECT_EQ(end.exit_code, 0) << end.err;  // SIGINT ends it cleanly
 }
 
 TEST(cli, serve_rejects_a_bad_listen_address) {
@@ -312,24 +472,370 @@ TEST(cli, serve_rejects_a_bad_listen_address) {
 }
 
 TEST(cli, watch_prints_json_events_for_a_new_connection) {
-    child_process w({TCPTABLE_CLI, "--watch", "0.05", "--json", "-4", "--watch-limit", "20"});
-    ASSERT_GT(w.pid, 0);
+    cli_process w("--watch 0.05 --json -4 --watch-limit 30");
+    ASSERT_TRUE(w.started());
     asio::io_context io;
     listener l(io, asio::ip::make_address("127.0.0.1"));
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the baseline is taken by then
-    connection c(io, l);
-    std::set<std::string> events;
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (events.size() < 2 && std::chrono::steady_clock::now() < deadline) {
-        std::string line = w.read_line(std::chrono::seconds(1));
-        if (line.empty()) continue;
-        auto j = nlohmann::json::parse(line);
-        if (j["event"] == "opened" && j["state"] == "ESTABLISHED" &&
-            (j["local_port"] == l.endpoint().port() || j["remote_port"] == l.endpoint().port()))
-            events.insert(std::to_string(j["local_port"].get<int>()));
+    // The first snapshot is the baseline, taken at some unknown time after the start: new
+    // connections are opened until one is reported, each after the last one's lines are read.
+    std::vector<std::unique_ptr<connection>> conns;
+    std::map<std::uint16_t, std::set<std::uint16_t>> seen;  // client port -> reported local ports
+    bool both_ends = false;
+    const auto deadline = std::chrono::steady_clock::now() + 20s;
+    while (!both_ends && std::chrono::steady_clock::now() < deadline) {
+        conns.push_back(std::make_unique<connection>(io, l));
+        // Lines until none comes within a few ticks: then another connection.
+        while (std::chrono::steady_clock::now() < deadline) {
+            auto line = w.read_line(500ms);
+            if (!line) break;
+            auto j = nlohmann::json::parse(*line);
+            if (j["event"] != "opened" || j["state"] != "ESTABLISHED") continue;
+            const auto port = l.endpoint().port();
+            if (j["local_port"] == port) seen[j["remote_port"].get<std::uint16_t>()].insert(port);
+            if (j["remote_port"] == port)
+                seen[j["local_port"].get<std::uint16_t>()].insert(
+                    j["local_port"].get<std::uint16_t>());
+            for (const auto& [client, ends] : seen) both_ends |= ends.size() == 2;
+            if (both_ends) break;
+        }
     }
-    EXPECT_EQ(events.size(), 2u);  // both ends of the connection
-    EXPECT_EQ(w.stop(), 0);        // Ctrl-C exits cleanly
+    EXPECT_TRUE(both_ends) << "no connection reported with both its ends within 20 s";
+    w.interrupt();
+    auto end = w.wait(20s);
+    EXPECT_EQ(end.exit_code, 0) << end.err;  // Ctrl-C exits cleanly
+}
+
+// `--watch` without a value is the documented form: every second. CLI11 2.1 used to bind 0 to
+// it, skipping the range check, and the watcher divided by the zero interval (SIGFPE).
+TEST(cli, watch_without_a_value_watches_every_second) {
+    const std::string small = "--backend procfs --proc-root " + captures + "/small ";
+    for (const std::string& args : std::vector<std::string>{
+             "--watch --watch-limit 0.5", "--watch --json --watch-limit 0.5",
+             small + "--watch --watch-limit 0.5", small + "--watch --json --watch-limit 0.5",
+             small + "-l --watch --watch-limit 0.5", small + "--watch-limit 0.5 --watch"}) {
+        auto r = run_cli(args, 60s);
+        EXPECT_EQ(r.exit_code, 0) << args << ": " << r.err;
+        EXPECT_EQ(r.err, "") << args;
+    }
+}
+
+TEST(cli, watch_interval_and_limit_must_be_positive_finite_numbers) {
+    const std::string small = "--backend procfs --proc-root " + captures + "/small ";
+    for (const std::string args :
+         {"--watch=", "--watch ''", "--watch 0", "--watch -1", "--watch nan", "--watch inf",
+          "--watch 1e400", "--watch 0x10", "--watch ' 1'", "--watch 1s", "--watch 100000",
+          "--watch 1 --watch-limit nan", "--watch 1 --watch-limit inf",
+          "--watch 1 --watch-limit -1", "--watch 1 --watch-limit ''", "--watch 1 --watch-limit=",
+          "--watch-limit nan --watch", "--watch 1 --watch-limit 1e400"}) {
+        // A usage error is immediate; a watcher that started would run until the watchdog.
+        auto r = run_cli(small + args, 20s);
+        EXPECT_EQ(r.exit_code, 2) << args << ": " << r.err;
+        EXPECT_EQ(count_lines(r.err), 1u) << args << ": " << r.err;
+        EXPECT_EQ(r.err.rfind("tcptable: --watch", 0), 0u) << args << ": " << r.err;
+        EXPECT_EQ(r.out, "") << args;
+    }
+}
+
+// Every mode's output goes through checked writes: a failed one is `tcptable: write error:
+// <strerror>` and exit 1, not exit 0 and output silently lost.
+TEST(cli, write_errors_exit_one_with_one_message) {
+    const std::string stats = "--proc-root " + captures + "/stats ";
+    const std::vector<std::string> modes = {stats,
+                                            stats + "--json",
+                                            stats + "--format json",
+                                            stats + "-p",
+                                            stats + "--count",
+                                            stats + "--count --json",
+                                            stats + "--stats",
+                                            stats + "--stats --json",
+                                            stats + "--format prometheus",
+                                            "--help",
+                                            "--version"};
+    const std::pair<std::string, std::string> failures[] = {
+        {"> /dev/full", "No space left on device"},  // ENOSPC, as a full file system
+        {">&-", "Bad file descriptor"},              // stdout closed
+    };
+    for (const auto& [redirect, message] : failures) {
+        for (const auto& mode : modes) {
+            auto r = run_cli(mode + " " + redirect, 20s);
+            EXPECT_EQ(r.exit_code, 1) << mode << redirect << ": " << r.err;
+            EXPECT_EQ(r.err, "tcptable: write error: " + message + "\n") << mode << redirect;
+        }
+    }
+    // The same modes succeed when stdout takes the output.
+    for (const auto& mode : modes) EXPECT_EQ(run_cli(mode, 20s).exit_code, 0) << mode;
+}
+
+// A write cut short part way (the file size limit, as a file system filling up) leaves the file
+// holding what fit; the command says so rather than exiting 0 on half a JSON document.
+TEST(cli, output_cut_short_is_a_write_error) {
+    temp_dir dir;
+    const std::string file = dir.str() + "/out.json";
+    // sh: SIGXFSZ ignored (the CLI inherits that), files limited to one 512-byte block.
+    auto r = run_cli("--backend procfs --proc-root " + captures + "/small --json > " + file, 20s,
+                     "trap '' XFSZ; ulimit -f 1;");
+    EXPECT_EQ(r.exit_code, 1) << r.err;
+    EXPECT_EQ(r.err, "tcptable: write error: File too large\n");
+    EXPECT_EQ(std::filesystem::file_size(file), 512u);  // what fit: the document is 873 bytes
+}
+
+// A watcher whose output fails stops, and exits 1 with the message.
+TEST(cli, watch_stops_on_a_write_error) {
+    temp_dir root;
+    root.write("net/tcp", tcp_file_listening_on(1000));
+    for (const std::string format : {"", " --json"}) {
+        cli_process w("--backend procfs --proc-root " + root.str() +
+                      " --watch 0.05 --watch-limit 10" + format + " > /dev/full");
+        ASSERT_TRUE(w.started());
+        // Once the baseline is taken, each new version of the file is an event to print.
+        const auto deadline = std::chrono::steady_clock::now() + 20s;
+        for (std::uint16_t port = 1001; std::chrono::steady_clock::now() < deadline; ++port) {
+            root.write("net/tcp", tcp_file_listening_on(port));
+            if (w.exited_within(100ms)) break;
+        }
+        auto r = w.wait(20s);
+        EXPECT_EQ(r.exit_code, 1) << format << ": " << r.err;
+        EXPECT_EQ(r.err, "tcptable: write error: No space left on device\n") << format;
+    }
+    // Closed stdout: refused before watching.
+    auto r = run_cli(
+        "--backend procfs --proc-root " + root.str() + " --watch 0.05 --watch-limit 10 >&-", 20s);
+    EXPECT_EQ(r.exit_code, 1) << r.err;
+    EXPECT_EQ(r.err, "tcptable: write error: Bad file descriptor\n");
+}
+
+// A proc root with regular net/tcp, tcp6 and snmp, then `fifo_name` replaced by a FIFO.
+void fifo_root(const temp_dir& root, const std::string& fifo_name) {
+    auto slurp = [](const std::string& path) {
+        std::ifstream in(path);
+        return std::string(std::istreambuf_iterator<char>(in), {});
+    };
+    root.write("net/tcp", tcp_file_listening_on(1000));
+    root.write("net/tcp6", slurp(captures + "/small/net/tcp6"));
+    root.write("net/snmp", slurp(captures + "/stats/net/snmp"));
+    const std::string path = root.str() + "/" + fifo_name;
+    std::filesystem::remove(path);
+    ASSERT_EQ(::mkfifo(path.c_str(), 0644), 0) << std::strerror(errno);
+}
+
+// A FIFO (no writer) where a regular file is expected used to block for ever; each mode must
+// end with exit 1 and one line naming the file, within the watchdog.
+void expect_refused(const std::string& args, const std::string& path) {
+    auto r = run_cli(args, 10s);
+    EXPECT_EQ(r.exit_code, 1) << args << ": " << r.err;
+    EXPECT_EQ(count_lines(r.err), 1u) << args << ": " << r.err;
+    EXPECT_NE(r.err.find(path + ": not a"), std::string::npos) << args << ": " << r.err;
+    EXPECT_NE(r.err.find("(a FIFO)"), std::string::npos) << args << ": " << r.err;
+}
+
+TEST(cli, fifo_as_tcp_is_an_error_not_a_hang) {
+    temp_dir root;
+    fifo_root(root, "net/tcp");
+    for (const std::string mode : {"", "--stats", "--watch 0.05 --watch-limit 30"})
+        expect_refused("--proc-root " + root.str() + " " + mode, root.str() + "/net/tcp");
+}
+
+TEST(cli, fifo_as_tcp6_is_an_error_not_a_hang) {
+    temp_dir root;
+    fifo_root(root, "net/tcp6");
+    for (const std::string mode : {"", "--stats", "--watch 0.05 --watch-limit 30"})
+        expect_refused("--proc-root " + root.str() + " " + mode, root.str() + "/net/tcp6");
+}
+
+TEST(cli, fifo_as_snmp_is_an_error_not_a_hang) {
+    temp_dir root;
+    fifo_root(root, "net/snmp");
+    for (const std::string mode : {"--stats", "--format prometheus"})
+        expect_refused("--proc-root " + root.str() + " " + mode, root.str() + "/net/snmp");
+}
+
+TEST(cli, fifo_as_netns_is_an_error_not_a_hang) {
+    temp_dir dir;
+    const std::string fifo = dir.str() + "/ns";
+    ASSERT_EQ(::mkfifo(fifo.c_str(), 0644), 0) << std::strerror(errno);
+    for (const std::string mode :
+         {"", "--backend procfs", "--stats", "--watch 0.05 --watch-limit 30"})
+        expect_refused("--netns " + fifo + " " + mode, fifo);
+}
+
+// An empty --netns used to read the host's own table, as if none was given; an empty
+// --proc-root read /net/tcp. Both are usage errors, whatever the mode.
+TEST(cli, empty_netns_or_proc_root_is_a_usage_error) {
+    for (const std::string option : {"--netns", "--proc-root"}) {
+        for (const std::string mode :
+             {"", "--json", "--stats", "--count", "--watch --watch-limit 5", "--format prometheus",
+              "serve --listen 127.0.0.1:0"}) {
+            for (const std::string& args : {option + " '' " + mode, option + "= " + mode}) {
+                auto r = run_cli(args, 20s);
+                EXPECT_EQ(r.exit_code, 2) << args << ": " << r.err;
+                EXPECT_EQ(count_lines(r.err), 1u) << args << ": " << r.err;
+                EXPECT_EQ(r.err.rfind("tcptable: " + option, 0), 0u) << args << ": " << r.err;
+                EXPECT_EQ(r.out, "") << args;
+            }
+        }
+    }
+}
+
+// A process of the test's own that names itself `name`, as any local user may (prctl
+// PR_SET_NAME; or the name of the executable), and holds a listener on 127.0.0.1. Killed and
+// reaped when destroyed; it ends by itself after a minute should the test die first.
+class named_listener {
+  public:
+    // `close_in_child`: descriptors of earlier listeners the child must not keep open.
+    named_listener(const std::string& name, const std::vector<int>& close_in_child) {
+        int ready[2], hold[2];
+        if (::pipe2(ready, O_CLOEXEC) != 0) return;
+        if (::pipe2(hold, O_CLOEXEC) != 0) {
+            ::close(ready[0]);
+            ::close(ready[1]);
+            return;
+        }
+        pid_ = ::fork();
+        if (pid_ == 0) {
+            // Only async-signal-safe calls: the test has threads.
+            ::close(ready[0]);
+            ::close(hold[1]);
+            for (int fd : close_in_child) ::close(fd);
+            std::uint16_t port = 0;
+            if (loopback_listener(false, port) < 0) ::_exit(1);
+            ::prctl(PR_SET_NAME, name.c_str(), 0, 0, 0);
+            if (::write(ready[1], &port, sizeof port) != sizeof port) ::_exit(1);
+            pollfd p{hold[0], POLLIN, 0};
+            ::poll(&p, 1, 60000);
+            ::_exit(0);
+        }
+        ::close(ready[1]);
+        ::close(hold[0]);
+        hold_ = hold[1];
+        pollfd p{ready[0], POLLIN, 0};
+        if (pid_ > 0 && ::poll(&p, 1, 10000) == 1 &&
+            ::read(ready[0], &port_, sizeof port_) != sizeof port_)
+            port_ = 0;
+        ::close(ready[0]);
+    }
+    named_listener(const named_listener&) = delete;
+    named_listener& operator=(const named_listener&) = delete;
+    ~named_listener() {
+        if (hold_ >= 0) ::close(hold_);
+        if (pid_ > 0) {
+            ::kill(pid_, SIGKILL);  // our own child
+            int status;
+            while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+            }
+        }
+    }
+    pid_t pid() const { return pid_; }
+    std::uint16_t port() const { return port_; }
+    int hold_fd() const { return hold_; }
+
+  private:
+    pid_t pid_ = -1;
+    int hold_ = -1;
+    std::uint16_t port_ = 0;
+};
+
+// Bytes a terminal may act on: C0 controls but the newline, and DEL.
+std::size_t control_bytes(const std::string& s) {
+    return std::size_t(std::count_if(s.begin(), s.end(), [](char ch) {
+        auto c = static_cast<unsigned char>(ch);
+        return (c < 0x20 && c != '\n') || c == 0x7f;
+    }));
+}
+
+// `-p` prints names other users choose: control bytes and invalid UTF-8 come out as \xNN
+// (backslash as \\), so the names cannot drive the terminal of whoever runs tcptable.
+TEST(cli, process_names_are_escaped) {
+    struct named {
+        std::string name;   // as set
+        std::string shown;  // as printed
+    };
+    const named cases[] = {
+        {"\x1b[31mevil\x07", "\\x1b[31mevil\\x07"},
+        {std::string("bad\xff\xfe") + "x\xc3", "bad\\xff\\xfex\\xc3"},  // invalid UTF-8
+        {"a\\b\xc3\xa9", "a\\\\b\xc3\xa9"},                    // valid UTF-8 (e-acute) stays
+        {std::string("c1\xc2\x9b") + "2J", "c1\\xc2\\x9b2J"},  // U+009B, the C1 CSI
+        {"del\x7f", "del\\x7f"},
+    };
+    std::vector<std::unique_ptr<named_listener>> procs;
+    std::vector<int> holds;
+    for (const auto& c : cases) {
+        procs.push_back(std::make_unique<named_listener>(c.name, holds));
+        ASSERT_NE(procs.back()->port(), 0) << "child for " << c.shown << " did not start";
+        holds.push_back(procs.back()->hold_fd());
+    }
+    auto r = run_cli("-p -l -4", 30s);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(control_bytes(r.out), 0u);
+    for (std::size_t i = 0; i < procs.size(); ++i) {
+        std::string needle = "127.0.0.1:" + std::to_string(procs[i]->port()) + " ";
+        auto pos = r.out.find(needle);
+        ASSERT_NE(pos, std::string::npos) << needle;
+        std::string line = r.out.substr(pos, r.out.find('\n', pos) - pos);
+        EXPECT_NE(line.find(" " + std::to_string(procs[i]->pid()) + "/" + cases[i].shown),
+                  std::string::npos)
+            << line;
+    }
+    // JSON: valid (no name there to throw on), no raw control bytes, the owners' pids.
+    auto j = run_cli("--json -p -l -4", 30s);
+    ASSERT_EQ(j.exit_code, 0) << j.err;
+    EXPECT_EQ(control_bytes(j.out), 0u);
+    nlohmann::json rows;
+    ASSERT_NO_THROW(rows = nlohmann::json::parse(j.out));
+    for (const auto& p : procs) {
+        bool found = false;
+        for (const auto& row : rows)
+            if (row["local_port"] == p->port()) found = row.value("pid", 0) == p->pid();
+        EXPECT_TRUE(found) << "port " << p->port();
+    }
+}
+
+// Options that ask for different outputs used to be resolved silently (one of them ignored).
+// Each pair is a usage error naming both; compatible spellings still work.
+TEST(cli, conflicting_options_are_usage_errors_naming_both) {
+    struct conflict {
+        std::string args, first, second;
+    };
+    const conflict conflicts[] = {
+        {"--stats --format prometheus", "--stats", "--format prometheus"},
+        {"--count --format prometheus", "--count", "--format prometheus"},
+        {"--count --stats", "--count", "--stats"},
+        {"--json --format table", "--json", "--format table"},
+        {"--json --format prometheus", "--json", "--format prometheus"},
+        {"--watch --count --watch-limit 3", "--watch", "--count"},
+        {"--watch 2 --stats --watch-limit 3", "--watch", "--stats"},
+        {"--watch --format prometheus --watch-limit 3", "--watch", "--format prometheus"},
+        {"--watch-limit 5", "--watch-limit", "--watch"},
+        {"--json serve", "serve", "--json"},
+        {"serve --json", "serve", "--json"},
+        {"--count serve", "serve", "--count"},
+        {"--stats serve", "serve", "--stats"},
+        {"--watch serve", "serve", "--watch"},
+        {"serve --watch 1", "serve", "--watch"},
+        {"--watch-limit 1 serve", "serve", "--watch-limit"},
+        {"--format prometheus serve", "serve", "--format"},
+        {"--format json serve", "serve", "--format"},
+    };
+    const std::string small = "--backend procfs --proc-root " + captures + "/stats ";
+    for (const auto& c : conflicts) {
+        // A command that ran instead would run until its limit or the watchdog.
+        auto r = run_cli(small + c.args, 10s);
+        EXPECT_EQ(r.exit_code, 2) << c.args << ": " << r.err;
+        EXPECT_EQ(count_lines(r.err), 1u) << c.args << ": " << r.err;
+        EXPECT_EQ(r.err.rfind("tcptable: ", 0), 0u) << c.args << ": " << r.err;
+        EXPECT_NE(r.err.find(c.first), std::string::npos) << c.args << ": " << r.err;
+        EXPECT_NE(r.err.find(c.second), std::string::npos) << c.args << ": " << r.err;
+        EXPECT_EQ(r.out, "") << c.args;
+    }
+    for (const std::string args :
+         {"--json --format json", "--format table", "--count --json", "--count --format json",
+          "--count --format table", "--stats --json", "--stats --format json",
+          "--watch 0.05 --watch-limit 0.2 --json", "--watch 0.05 --watch-limit 0.2 --format json",
+          "-p --json"}) {
+        auto r = run_cli(small + args, 20s);
+        EXPECT_EQ(r.exit_code, 0) << args << ": " << r.err;
+    }
+    // --json and --format json print the same.
+    EXPECT_EQ(run_cli(small + "--json --format json").out, run_cli(small + "--json").out);
 }
 
 TEST(cli, live_table_shows_the_tests_own_listener) {

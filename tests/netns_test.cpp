@@ -3,14 +3,18 @@
 // Before Asio: Boost 1.74's awaitable.hpp uses std::exchange without including <utility>.
 #include <gtest/gtest.h>
 #include <sched.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <filesystem>
+#include <fstream>
 #include <future>
 #include <string>
 #include <thread>
 #include <utility>
 
+#include "support/child_process.hpp"
 #include "support/loopback.hpp"
 #include "support/netns_helpers.hpp"
 
@@ -151,6 +155,80 @@ TEST(netns, file_that_is_not_a_namespace_is_refused) {
         snapshot(in("/proc/self/ns/uts", b), ec, &info);
         EXPECT_EQ(ec, std::errc::invalid_argument) << to_string(b);
         EXPECT_EQ(info.file, "/proc/self/ns/uts") << to_string(b);
+    }
+}
+
+// A directory of the test's own, removed with what it holds.
+class scratch_dir {
+  public:
+    scratch_dir() {
+        char t[] = "/tmp/tcptable-netns-XXXXXX";
+        if (::mkdtemp(t) == nullptr) throw std::runtime_error("mkdtemp");
+        path_ = t;
+    }
+    ~scratch_dir() {
+        std::error_code ec;
+        std::filesystem::remove_all(path_, ec);
+    }
+    const std::string& str() const { return path_; }
+
+  private:
+    std::string path_;
+};
+
+// A FIFO given as the namespace would block open() until a writer came; it, and anything else
+// that is not a regular file (namespace files stat as regular, empty), is refused before setns,
+// naming the path. In a child under a watchdog: a regression fails, it does not hang.
+TEST(netns, fifo_as_the_namespace_path_is_refused_not_waited_on) {
+    scratch_dir dir;
+    const std::string fifo = dir.str() + "/fifo";
+    ASSERT_EQ(::mkfifo(fifo.c_str(), 0644), 0);
+    TCPTABLE_EXPECT_CHILD(run_in_child(
+        [&]() -> std::string {
+            const std::string want = "not a network namespace file (a FIFO)";
+            for (auto b : {backend_kind::netlink, backend_kind::procfs, backend_kind::automatic}) {
+                std::error_code ec;
+                error_info info;
+                snapshot(in(fifo, b), ec, &info);
+                std::string where = std::string(to_string(b)) + ": ";
+                if (ec != errc::invalid_argument) return where + "error " + ec.message();
+                if (info.file != fifo) return where + "file " + info.file;
+                if (info.message != want) return where + "message " + info.message;
+            }
+            statistics_options so;
+            so.netns = fifo;
+            std::error_code ec;
+            error_info info;
+            statistics(so, ec, &info);
+            if (ec != errc::invalid_argument || info.file != fifo || info.message != want)
+                return "statistics: " + ec.message() + " " + info.to_string();
+            // A directory likewise.
+            snapshot(in(dir.str(), backend_kind::procfs), ec, &info);
+            if (ec != errc::invalid_argument ||
+                info.message != "not a network namespace file (a directory)")
+                return "directory: " + ec.message() + " " + info.to_string();
+            return "";
+        },
+        std::chrono::seconds(10)));
+}
+
+// A regular file that is no namespace gets as far as setns, which refuses it: EINVAL with
+// CAP_SYS_ADMIN, EPERM without. Either way the error names the file.
+TEST(netns, regular_file_as_the_namespace_path_names_it) {
+    scratch_dir dir;
+    const std::string file = dir.str() + "/not-a-namespace";
+    { std::ofstream(file) << "x\n"; }
+    for (auto b : {backend_kind::netlink, backend_kind::procfs}) {
+        std::error_code ec;
+        error_info info;
+        snapshot(in(file, b), ec, &info);
+        EXPECT_TRUE(ec == std::errc::invalid_argument || ec == std::errc::operation_not_permitted)
+            << to_string(b) << ": " << ec.message();
+        EXPECT_EQ(info.file, file) << to_string(b);
+        if (::geteuid() == 0) {
+            EXPECT_EQ(info.message, "not a network namespace (setns: Invalid argument)")
+                << to_string(b);
+        }
     }
 }
 

@@ -1,8 +1,18 @@
 // tcptable: prints the machine's TCP connection table.
+#include <fcntl.h>
+#include <unistd.h>
 #include <CLI/CLI.hpp>
+
+#include <cerrno>
+#include <charconv>
+#include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <exception>
+#include <optional>
+#include <sstream>
 #include <string>
+#include <string_view>
 #include <tcptable/tcptable.hpp>
 #include <vector>
 
@@ -27,6 +37,54 @@ tcptable::state_set parse_states(const std::vector<std::string>& names) {
     return set;
 }
 
+// The first "--name=" with nothing after the '=', or nullptr. CLI11 takes it for the option
+// given without a value: an optional value then gets its default (`--watch=` would watch every
+// second), a required one the next argument (`--netns= --json` would read namespace "--json").
+const char* empty_assignment(int argc, char** argv) {
+    for (int i = 1; i < argc; ++i) {
+        std::string_view a = argv[i];
+        if (a == "--") break;
+        if (a.size() > 3 && a.starts_with("--") && a.find('=') == a.size() - 1) return argv[i];
+    }
+    return nullptr;
+}
+
+// A number of seconds within [min, max]: decimal or exponent notation and nothing else around
+// it; NaN, infinities and values out of double's range are refused.
+std::optional<double> parse_seconds(const std::string& text, double min, double max) {
+    double v = 0;
+    const char* end = text.data() + text.size();
+    auto [ptr, ec] = std::from_chars(text.data(), end, v);
+    if (ec != std::errc{} || ptr != end || !std::isfinite(v) || v < min || v > max)
+        return std::nullopt;
+    return v;
+}
+
+// What CLI11 prints for --help and --version, written and flushed as all output is.
+int print_cli_exit(const CLI::App& app, const CLI::Error& e) {
+    std::ostringstream out, err;
+    int rc = app.exit(e, out, err);
+    tcptable::cli::write_out(stdout, out.str());
+    tcptable::cli::flush_out(stdout);
+    tcptable::cli::write_out(stderr, err.str());
+    return rc;
+}
+
+// Descriptors 0 to 2 that are closed get /dev/null, so that nothing opened later (a /proc file,
+// a netlink socket) takes their number and receives what is meant for stdout or stderr. A
+// closed stdout gets it read-only: writes to it still fail, with EBADF. True if it was closed.
+bool reserve_standard_descriptors() {
+    bool stdout_closed = false;
+    for (int fd = 0; fd <= 2; ++fd) {
+        if (::fcntl(fd, F_GETFD) != -1 || errno != EBADF) continue;
+        // The lowest free descriptor: `fd` itself, those below it being open.
+        int got = ::open("/dev/null", fd == 1 ? O_RDONLY : O_RDWR);
+        if (got >= 0 && got != fd) ::close(got);
+        if (fd == 1) stdout_closed = true;
+    }
+    return stdout_closed;
+}
+
 int report(const std::error_code& ec, const tcptable::error_info& info) {
     std::string where = info.to_string();
     std::fprintf(stderr, "tcptable: %s%s%s\n", ec.message().c_str(), where.empty() ? "" : ": ",
@@ -34,7 +92,7 @@ int report(const std::error_code& ec, const tcptable::error_info& info) {
     return exit_runtime_error;
 }
 
-int run(int argc, char** argv) {
+int run(int argc, char** argv, bool stdout_closed) {
     CLI::App app{
         "Prints the TCP connection table, sorted by local address, local port, remote "
         "address, remote port (as GetTcpTable with Order = TRUE)."};
@@ -57,42 +115,126 @@ int run(int argc, char** argv) {
         ->check(CLI::IsMember({"auto", "procfs", "netlink", "iphlpapi"}));
     app.add_option("--proc-root", proc_root, "Where proc is mounted, or a directory of captures")
         ->capture_default_str();
-    app.add_option("--netns", netns,
-                   "Read the table of another network namespace: a pid or a path such as "
-                   "/run/netns/NAME");
+    auto* netns_opt =
+        app.add_option("--netns", netns,
+                       "Read the table of another network namespace: a pid or a path such as "
+                       "/run/netns/NAME");
     app.add_flag("-p,--pid", pids, "Show the owning process id and name");
-    app.add_flag("--json", json, "Print a JSON array of row objects");
+    auto* json_opt = app.add_flag("--json", json, "Print a JSON array of row objects");
     bool stats = false;
     app.add_flag("--stats", stats, "Print the TCP statistics (GetTcpStatistics' MIB_TCPSTATS)");
     bool count = false;
     app.add_flag("--count", count, "Print a summary by state and family (like ss -s)");
-    double watch_seconds = 1.0;
-    auto* watch_opt = app.add_option("--watch", watch_seconds,
+    // Both as text, parsed below: CLI11 2.1 gives an optional value that was left out as an
+    // empty string, or 0 for a number, and skips the option's checks for it.
+    std::string watch_text;
+    auto* watch_opt = app.add_option("--watch", watch_text,
                                      "Print connections opening, closing and changing state, "
-                                     "every SECONDS (default 1) until Ctrl-C")
+                                     "every SECONDS (0.01 to 86400, default 1) until Ctrl-C")
                           ->expected(0, 1)
-                          ->check(CLI::Range(0.01, 86400.0));
-    double watch_limit = 0;
-    app.add_option("--watch-limit", watch_limit, "Stop watching after this many seconds")
-        ->check(CLI::Range(0.0, 1e9));
+                          ->default_str("1")  // what CLI11 gives --watch without a value
+                          ->type_name("SECONDS");
+    std::string watch_limit_text;
+    auto* watch_limit_opt =
+        app.add_option("--watch-limit", watch_limit_text,
+                       "Stop watching after this many seconds (0, the default: no limit)")
+            ->type_name("SECONDS");
     std::string format = "table";
-    app.add_option("--format", format, "Output format: table, json, prometheus")
-        ->check(CLI::IsMember({"table", "json", "prometheus"}));
+    auto* format_opt = app.add_option("--format", format, "Output format: table, json, prometheus")
+                           ->check(CLI::IsMember({"table", "json", "prometheus"}));
     std::string listen = "127.0.0.1:9108";
     auto* serve_cmd = app.add_subcommand("serve", "Serve Prometheus metrics on /metrics over HTTP");
     serve_cmd->add_option("--listen", listen, "HOST:PORT to listen on (loopback by default)")
         ->capture_default_str();
     tcptable::cli::serve_limits serve_limits(*serve_cmd);
+    // Top-level options after "serve" are still the top level's (the filters apply to /metrics;
+    // the output options are refused below), not unknown arguments.
+    serve_cmd->fallthrough();
 
+    if (const char* arg = empty_assignment(argc, argv)) {
+        std::fprintf(stderr, "tcptable: %s has an empty value (see --help)\n", arg);
+        return exit_usage_error;
+    }
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {
-        return app.exit(e);
+        return print_cli_exit(app, e);
     } catch (const CLI::CallForVersion& e) {
-        return app.exit(e);
+        return print_cli_exit(app, e);
     } catch (const CLI::ParseError& e) {
         std::fprintf(stderr, "tcptable: %s (see --help)\n", e.what());
         return exit_usage_error;
+    }
+
+    // Options choosing different outputs: one of them would be ignored.
+    const bool watching = watch_opt->count() > 0, limited = watch_limit_opt->count() > 0;
+    const bool serving = static_cast<bool>(*serve_cmd), json_flag = json_opt->count() > 0;
+    const bool format_given = format_opt->count() > 0, prometheus = format == "prometheus";
+    const std::string format_arg = "--format " + format;
+    const struct {
+        bool both;
+        const char* first;
+        const char* second;
+    } conflicts[] = {
+        {serving && json_flag, "serve", "--json"},
+        {serving && count, "serve", "--count"},
+        {serving && stats, "serve", "--stats"},
+        {serving && watching, "serve", "--watch"},
+        {serving && limited, "serve", "--watch-limit"},
+        {serving && format_given, "serve", format_arg.c_str()},
+        {json_flag && format_given && format != "json", "--json", format_arg.c_str()},
+        {count && stats, "--count", "--stats"},
+        {watching && count, "--watch", "--count"},
+        {watching && stats, "--watch", "--stats"},
+        {watching && prometheus, "--watch", format_arg.c_str()},
+        {stats && prometheus, "--stats", format_arg.c_str()},
+        {count && prometheus, "--count", format_arg.c_str()},
+    };
+    for (const auto& c : conflicts) {
+        if (!c.both) continue;
+        std::fprintf(stderr, "tcptable: %s and %s exclude each other (see --help)\n", c.first,
+                     c.second);
+        return exit_usage_error;
+    }
+    if (limited && !watching) {
+        std::fprintf(stderr, "tcptable: --watch-limit needs --watch (see --help)\n");
+        return exit_usage_error;
+    }
+
+    // Empty, the library would take --netns for "this namespace" and --proc-root for "/".
+    if (netns_opt->count() > 0 && netns.empty()) {
+        std::fprintf(stderr,
+                     "tcptable: --netns: empty value (expected a pid or a path) (see --help)\n");
+        return exit_usage_error;
+    }
+    if (proc_root.empty()) {
+        std::fprintf(stderr,
+                     "tcptable: --proc-root: empty value (expected a directory) (see "
+                     "--help)\n");
+        return exit_usage_error;
+    }
+    double watch_seconds = 1.0, watch_limit = 0.0;
+    if (watching) {
+        auto v = parse_seconds(watch_text, 0.01, 86400.0);
+        if (!v) {
+            std::fprintf(stderr,
+                         "tcptable: --watch: '%s' is not a number of seconds from 0.01 to 86400 "
+                         "(see --help)\n",
+                         watch_text.c_str());
+            return exit_usage_error;
+        }
+        watch_seconds = *v;
+    }
+    if (limited) {
+        auto v = parse_seconds(watch_limit_text, 0.0, 1e9);
+        if (!v) {
+            std::fprintf(stderr,
+                         "tcptable: --watch-limit: '%s' is not a number of seconds from 0 to 1e9 "
+                         "(see --help)\n",
+                         watch_limit_text.c_str());
+            return exit_usage_error;
+        }
+        watch_limit = *v;
     }
 
     if (format == "json") json = true;
@@ -121,7 +263,10 @@ int run(int argc, char** argv) {
     opts.netns = netns;
 
     if (*serve_cmd) return tcptable::cli::serve(listen, serve_limits, opts);
-    if (watch_opt->count() > 0) return tcptable::cli::watch(opts, watch_seconds, json, watch_limit);
+    // Every other mode writes its result to stdout: refused now rather than after the work
+    // (a watcher would run until its first event).
+    if (stdout_closed) throw tcptable::cli::write_error(EBADF);
+    if (watching) return tcptable::cli::watch(opts, watch_seconds, json, watch_limit);
 
     std::error_code ec;
     tcptable::error_info info;
@@ -133,7 +278,8 @@ int run(int argc, char** argv) {
         tcptable::tcp_statistics st = tcptable::statistics(so, ec, &info);
         if (ec) return report(ec, info);
         tcptable::cli::print_statistics(stdout, st, json);
-        return std::fflush(stdout) == 0 ? 0 : exit_runtime_error;
+        tcptable::cli::flush_out(stdout);
+        return 0;
     }
     tcptable::tcp_table table = tcptable::snapshot(opts, ec, &info);
     if (ec) return report(ec, info);
@@ -145,12 +291,14 @@ int run(int argc, char** argv) {
         tcptable::tcp_statistics st = tcptable::statistics(so, table, ec, &info);
         if (ec) return report(ec, info);
         std::string text = tcptable::cli::prometheus_text(table, st);
-        std::fwrite(text.data(), 1, text.size(), stdout);
-        return std::fflush(stdout) == 0 ? 0 : exit_runtime_error;
+        tcptable::cli::write_out(stdout, text);
+        tcptable::cli::flush_out(stdout);
+        return 0;
     }
     if (count) {
         tcptable::cli::print_counts(stdout, table, json);
-        return std::fflush(stdout) == 0 ? 0 : exit_runtime_error;
+        tcptable::cli::flush_out(stdout);
+        return 0;
     }
 
     tcptable::cli::print_options popts;
@@ -159,10 +307,7 @@ int run(int argc, char** argv) {
         tcptable::cli::print_json(stdout, table, popts);
     else
         tcptable::cli::print_text(stdout, table, popts);
-    if (std::fflush(stdout) != 0) {
-        std::perror("tcptable: writing output");
-        return exit_runtime_error;
-    }
+    tcptable::cli::flush_out(stdout);
     if (pids && table.unmapped_owner_rows != 0)
         std::fprintf(stderr, "tcptable: %zu rows have no owner found (%zu processes unreadable)\n",
                      table.unmapped_owner_rows, table.unreadable_processes);
@@ -172,8 +317,12 @@ int run(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    const bool stdout_closed = reserve_standard_descriptors();
     try {
-        return run(argc, argv);
+        return run(argc, argv, stdout_closed);
+    } catch (const tcptable::cli::write_error& e) {
+        std::fprintf(stderr, "tcptable: write error: %s\n", std::strerror(e.error()));
+        return exit_runtime_error;
     } catch (const std::exception& e) {
         std::fprintf(stderr, "tcptable: %s\n", e.what());
         return exit_runtime_error;

@@ -1,8 +1,11 @@
 #include "output.hpp"
 
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <unistd.h>
 
-#include <fstream>
+#include <cerrno>
+#include <cstring>
 #include <nlohmann/json.hpp>
 #include <unordered_map>
 
@@ -36,15 +39,16 @@ void format_endpoint(fmt::memory_buffer& buf, const ip_address& a, std::uint16_t
 }
 
 void flush(std::FILE* out, fmt::memory_buffer& buf) {
-    std::fwrite(buf.data(), 1, buf.size(), out);
+    write_out(out, std::string_view(buf.data(), buf.size()));
     buf.clear();
 }
 
+// Names as printed (escaped), once per process.
 class name_cache {
   public:
     const std::string& get(std::uint32_t pid) {
         auto [it, inserted] = names_.try_emplace(pid);
-        if (inserted) it->second = process_name(pid);
+        if (inserted) it->second = printable(process_name(pid));
         return it->second;
     }
 
@@ -54,12 +58,114 @@ class name_cache {
 
 }  // namespace
 
+write_error::write_error(int error)
+    : std::runtime_error(std::string("write error: ") + std::strerror(error)), error_(error) {}
+
+void write_out(std::FILE* out, std::string_view text) {
+    if (text.empty()) return;
+    errno = 0;
+    if (std::fwrite(text.data(), 1, text.size(), out) != text.size())
+        throw write_error(errno != 0 ? errno : EIO);
+}
+
+void flush_out(std::FILE* out) {
+    errno = 0;
+    if (std::fflush(out) != 0 || std::ferror(out)) throw write_error(errno != 0 ? errno : EIO);
+}
+
 std::string process_name(std::uint32_t pid) {
     if (pid == 0) return {};
-    std::ifstream in("/proc/" + std::to_string(pid) + "/comm");
-    std::string name;
-    std::getline(in, name);
+    // comm holds at most 15 bytes (TASK_COMM_LEN) and a newline; a name may hold newlines of
+    // its own, so only the last one is dropped.
+    const std::string path = "/proc/" + std::to_string(pid) + "/comm";
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+    if (fd < 0) return {};
+    char buf[64];
+    ssize_t n;
+    do {
+        n = ::read(fd, buf, sizeof buf);
+    } while (n < 0 && errno == EINTR);
+    ::close(fd);
+    if (n <= 0) return {};
+    std::string name(buf, std::size_t(n));
+    if (name.back() == '\n') name.pop_back();
     return name;
+}
+
+namespace {
+
+// The length of the UTF-8 sequence at the start of `s` (RFC 3629: shortest form, no
+// surrogates, at most U+10FFFF), or 0 when it is not one.
+std::size_t utf8_sequence_length(std::string_view s) noexcept {
+    const auto c = static_cast<unsigned char>(s[0]);
+    std::size_t n;
+    unsigned char lo = 0x80, hi = 0xBF;  // the second byte's range
+    if (c >= 0xC2 && c <= 0xDF) {
+        n = 2;
+    } else if (c == 0xE0) {
+        n = 3;
+        lo = 0xA0;
+    } else if ((c >= 0xE1 && c <= 0xEC) || c == 0xEE || c == 0xEF) {
+        n = 3;
+    } else if (c == 0xED) {
+        n = 3;
+        hi = 0x9F;
+    } else if (c == 0xF0) {
+        n = 4;
+        lo = 0x90;
+    } else if (c >= 0xF1 && c <= 0xF3) {
+        n = 4;
+    } else if (c == 0xF4) {
+        n = 4;
+        hi = 0x8F;
+    } else {
+        return 0;
+    }
+    if (s.size() < n) return 0;
+    const auto c1 = static_cast<unsigned char>(s[1]);
+    if (c1 < lo || c1 > hi) return 0;
+    for (std::size_t k = 2; k < n; ++k)
+        if ((static_cast<unsigned char>(s[k]) & 0xC0) != 0x80) return 0;
+    return n;
+}
+
+}  // namespace
+
+std::string printable(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    auto escape = [&out](unsigned char c) {
+        fmt::format_to(std::back_inserter(out), "\\x{:02x}", c);
+    };
+    for (std::size_t i = 0; i < text.size();) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        if (c == '\\') {
+            out += "\\\\";
+            ++i;
+        } else if (c >= 0x20 && c < 0x7f) {
+            out += char(c);
+            ++i;
+        } else if (c < 0x80) {  // C0 controls, DEL
+            escape(c);
+            ++i;
+        } else if (std::size_t n = utf8_sequence_length(text.substr(i)); n == 0) {
+            escape(c);
+            ++i;
+        } else if (c == 0xC2 && static_cast<unsigned char>(text[i + 1]) < 0xA0) {
+            // U+0080 to U+009F: C1 controls (U+009B is CSI), which terminals may act on.
+            escape(c);
+            escape(static_cast<unsigned char>(text[i + 1]));
+            i += 2;
+        } else {
+            out.append(text.substr(i, n));
+            i += n;
+        }
+    }
+    return out;
+}
+
+std::string json_text(const nlohmann::json& j, int indent) {
+    return j.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 void print_text(std::FILE* out, const tcp_table& table, const print_options& opts) {
@@ -111,11 +217,13 @@ void print_statistics(std::FILE* out, const tcp_statistics& s, bool json) {
     if (json) {
         nlohmann::json j = nlohmann::json::object();
         for (const auto& [name, value] : fields) j[name] = value;
-        std::fprintf(out, "%s\n", j.dump(2).c_str());
+        write_out(out, json_text(j, 2) + "\n");
         return;
     }
+    fmt::memory_buffer buf;
     for (const auto& [name, value] : fields)
-        std::fprintf(out, "%-13s %lld\n", name, static_cast<long long>(value));
+        fmt::format_to(std::back_inserter(buf), "{:<13} {}\n", name, value);
+    flush(out, buf);
 }
 
 nlohmann::json row_json(const tcp_row& r) {
@@ -143,7 +251,7 @@ void print_json(std::FILE* out, const tcp_table& table, const print_options&) {
         if (!first) buf.push_back(',');
         first = false;
         buf.append(std::string_view("\n  "));
-        buf.append(j.dump());
+        buf.append(json_text(j));
         if (buf.size() > 64 * 1024) flush(out, buf);
     }
     buf.append(std::string_view(first ? "]\n" : "\n]\n"));

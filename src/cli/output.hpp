@@ -4,17 +4,38 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
+#include <stdexcept>
 #include <string>
+#include <string_view>
 #include <tcptable/statistics.hpp>
 #include <tcptable/tcp_table.hpp>
 #include <vector>
 
 namespace tcptable::cli {
 
+// A write to the output failed; error() is the errno of the call that failed. The CLI prints
+// "tcptable: write error: <strerror>" for it and exits 1.
+class write_error : public std::runtime_error {
+  public:
+    explicit write_error(int error);
+    int error() const noexcept { return error_; }
+
+  private:
+    int error_;
+};
+
+// Writes all of `text` to `out`, or throws write_error.
+void write_out(std::FILE* out, std::string_view text);
+
+// Flushes `out` and checks its error flag, or throws write_error.
+void flush_out(std::FILE* out);
+
 struct print_options {
     bool show_pid = false;
     bool header = true;
 };
+
+// The print_ functions write through write_out and so throw write_error; the caller flushes.
 
 // Writes the table as aligned text; `names` holds one process name per row when pids are shown.
 void print_text(std::FILE* out, const tcp_table& table, const print_options& opts);
@@ -28,7 +49,16 @@ void print_json(std::FILE* out, const tcp_table& table, const print_options& opt
 // Writes the MIB_TCPSTATS counters, as "Name value" lines or as one JSON object.
 void print_statistics(std::FILE* out, const tcp_statistics& s, bool json);
 
-// The command name of a process (/proc/<pid>/comm), or "" when unknown.
+// The command name of a process (/proc/<pid>/comm), or "" when unknown. Raw bytes: any user
+// sets their own (prctl PR_SET_NAME, the executable's name); print it through printable().
 std::string process_name(std::uint32_t pid);
+
+// `text` made safe for a terminal: C0 controls, DEL, C1 controls (U+0080 to U+009F) and bytes
+// that are not UTF-8 become \xNN, a backslash \\; valid UTF-8 otherwise stays as it is.
+std::string printable(std::string_view text);
+
+// `j` as JSON text. Invalid UTF-8 in a string becomes U+FFFD instead of an exception
+// (nlohmann's default); control characters are escaped as \u00NN.
+std::string json_text(const nlohmann::json& j, int indent = -1);
 
 }  // namespace tcptable::cli

@@ -26,24 +26,25 @@ std::string utc_now() {
     return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", fmt::gmtime(std::time(nullptr)));
 }
 
-void print_event(const tcp_event& e, bool json) {
+// Throws write_error.
+void print_event(std::FILE* out, const tcp_event& e, bool json) {
     const tcp_row& r = e.row;
     if (json) {
         nlohmann::json j = row_json(r);
         j["time"] = utc_now();
         j["event"] = to_string(e.kind);
         if (e.kind == event_kind::state_changed) j["old_state"] = to_string(e.old_state);
-        std::printf("%s\n", j.dump().c_str());
+        write_out(out, json_text(j) + "\n");
     } else {
         std::string state =
             e.kind == event_kind::state_changed
                 ? fmt::format("{} -> {}", to_string(e.old_state), to_string(r.state))
                 : std::string(to_string(r.state));
-        std::printf("%s %-13s %-4s %-23s %-23s %s\n", utc_now().c_str(),
-                    std::string(to_string(e.kind)).c_str(),
-                    r.family() == ip_family::ipv4 ? "tcp" : "tcp6",
-                    endpoint_text(r.local_address, r.local_port).c_str(),
-                    endpoint_text(r.remote_address, r.remote_port).c_str(), state.c_str());
+        write_out(out,
+                  fmt::format("{} {:<13} {:<4} {:<23} {:<23} {}\n", utc_now(), to_string(e.kind),
+                              r.family() == ip_family::ipv4 ? "tcp" : "tcp6",
+                              endpoint_text(r.local_address, r.local_port),
+                              endpoint_text(r.remote_address, r.remote_port), state));
     }
 }
 
@@ -55,6 +56,7 @@ int watch(const snapshot_options& options, double seconds, bool json, double max
         std::chrono::duration<double>(seconds));
     auto w = watcher::create(io.get_executor(), options, interval);
     int rc = 0;
+    int write_failure = 0;  // the errno of a failed write to stdout
     boost::asio::signal_set signals(io, SIGINT, SIGTERM);
     boost::asio::steady_timer limit(io);
     auto stop = [&] {
@@ -74,15 +76,30 @@ int watch(const snapshot_options& options, double seconds, bool json, double max
     }
     w->start([&](const boost::system::error_code& ec, const std::vector<tcp_event>& events) {
         if (ec) {
-            std::fprintf(stderr, "tcptable: %s\n", ec.message().c_str());
+            // The watcher hands over the error code alone. Where it failed (the file, the
+            // line) comes from one more snapshot here, when it fails the same way.
+            std::error_code again;
+            error_info info;
+            snapshot(options, again, &info);
+            std::string where = again == to_std(ec) ? info.to_string() : std::string();
+            std::fprintf(stderr, "tcptable: %s%s%s\n", ec.message().c_str(),
+                         where.empty() ? "" : ": ", where.c_str());
             rc = 1;
             stop();
             return;
         }
-        for (const auto& e : events) print_event(e, json);
-        std::fflush(stdout);
+        try {
+            for (const auto& e : events) print_event(stdout, e, json);
+            flush_out(stdout);
+        } catch (const write_error& we) {
+            // Nobody reads what comes next: stop watching.
+            write_failure = we.error();
+            rc = 1;
+            stop();
+        }
     });
     io.run();
+    if (write_failure != 0) throw write_error(write_failure);
     return rc;
 }
 
@@ -95,15 +112,17 @@ void print_counts(std::FILE* out, const tcp_table& table, bool json) {
         for (int st = 1; st <= tcp_state_count; ++st)
             j["states"][std::string(to_string(static_cast<tcp_state>(st)))] = {
                 {"ipv4", counts[0][st]}, {"ipv6", counts[1][st]}};
-        std::fprintf(out, "%s\n", j.dump(2).c_str());
+        write_out(out, json_text(j, 2) + "\n");
         return;
     }
-    std::fprintf(out, "Total: %zu\n%-13s %8s %8s %8s\n", table.size(), "State", "IPv4", "IPv6",
-                 "Total");
+    fmt::memory_buffer buf;
+    fmt::format_to(std::back_inserter(buf), "Total: {}\n{:<13} {:>8} {:>8} {:>8}\n", table.size(),
+                   "State", "IPv4", "IPv6", "Total");
     for (int st = 1; st <= tcp_state_count; ++st)
-        std::fprintf(out, "%-13s %8zu %8zu %8zu\n",
-                     std::string(to_string(static_cast<tcp_state>(st))).c_str(), counts[0][st],
-                     counts[1][st], counts[0][st] + counts[1][st]);
+        fmt::format_to(std::back_inserter(buf), "{:<13} {:>8} {:>8} {:>8}\n",
+                       to_string(static_cast<tcp_state>(st)), counts[0][st], counts[1][st],
+                       counts[0][st] + counts[1][st]);
+    write_out(out, std::string_view(buf.data(), buf.size()));
 }
 
 }  // namespace tcptable::cli

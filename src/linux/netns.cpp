@@ -35,15 +35,19 @@ std::error_code parse_netns(const std::string& text, netns_spec& spec, error_inf
 }
 
 std::error_code open_netns(const netns_spec& spec, unique_fd& fd, error_info& info) {
-    fd = unique_fd(::open(spec.path.c_str(), O_RDONLY | O_CLOEXEC));
-    if (!fd) {
-        int err = errno;
-        info.file = spec.path;
-        info.line = 0;
-        info.message = std::string("cannot open network namespace: ") + std::strerror(err);
-        return {err, std::system_category()};
+    // Namespace files (/proc/<pid>/ns/net, bind mounts of it under /run/netns) stat as regular
+    // files. Anything else is refused before setns; a FIFO would otherwise block the open.
+    mode_t mode = 0;
+    int r = open_regular(spec.path.c_str(), fd, mode);
+    if (r == 0) return {};
+    info.file = spec.path;
+    info.line = 0;
+    if (r > 0) {
+        info.message = std::string("cannot open network namespace: ") + std::strerror(r);
+        return {r, std::system_category()};
     }
-    return {};
+    info.message = std::string("not a network namespace file (") + file_kind(mode) + ")";
+    return make_error_code(errc::invalid_argument);
 }
 
 std::error_code run_in_netns(int ns_fd, const std::string& ns_name,
@@ -56,8 +60,12 @@ std::error_code run_in_netns(int ns_fd, const std::string& ns_name,
             if (::setns(ns_fd, CLONE_NEWNET) != 0) {
                 int err = errno;
                 thread_info.file = ns_name;
+                // EINVAL: a regular file that is no namespace, or another kind of namespace.
                 thread_info.message =
-                    std::string("cannot join network namespace (setns): ") + std::strerror(err);
+                    err == EINVAL
+                        ? std::string("not a network namespace (setns: ") + std::strerror(err) + ")"
+                        : std::string("cannot join network namespace (setns): ") +
+                              std::strerror(err);
                 result = {err, std::system_category()};
                 return;
             }
@@ -82,6 +90,10 @@ std::error_code run_in_netns(int ns_fd, const std::string& ns_name,
 std::error_code procfs_snapshot_in_netns(const snapshot_options& options, backend_output& out,
                                          error_info& info) noexcept {
     try {
+        if (options.proc_root.empty()) {  // would read /<pid>/net or /thread-self/net
+            info.message = "empty proc root (expected a directory such as /proc)";
+            return make_error_code(errc::invalid_argument);
+        }
         netns_spec spec;
         if (auto ec = parse_netns(options.netns, spec, info)) return ec;
         snapshot_options inner = options;

@@ -21,7 +21,9 @@ struct netns_spec {
 // Splits `text` into a pid or a path. Empty text or a malformed pid is invalid_argument.
 std::error_code parse_netns(const std::string& text, netns_spec& spec, error_info& info);
 
-// Opens the namespace file (O_RDONLY). ENOENT and EACCES name the file in `info`.
+// Opens the namespace file (read-only, without blocking on a FIFO). OS errors (ENOENT, EACCES)
+// name the file in `info`; a file that is not regular (a FIFO, a directory, a device) is
+// errc::invalid_argument, also naming it. setns (run_in_netns) refuses the other regular files.
 std::error_code open_netns(const netns_spec& spec, unique_fd& fd, error_info& info);
 
 // Runs `fn` on a short-lived thread that first joins the network namespace `ns_fd` with

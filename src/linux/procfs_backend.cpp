@@ -63,8 +63,8 @@ std::size_t drop_repeated_rows(std::vector<tcp_row>& rows, std::size_t first) {
 
 std::error_code procfs_read_file(const std::string& path, ip_family family, state_set states,
                                  std::vector<tcp_row>& out, error_info& info) {
-    unique_fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-    if (!fd) return os_error(info, path, "cannot open", errno);
+    unique_fd fd;
+    if (auto ec = open_regular_file(path, fd, info)) return ec;
 
     std::unique_ptr<char[]> buf(new char[read_chunk]);
     std::size_t used = 0;  // bytes of an unfinished line kept at the front of buf
@@ -104,6 +104,10 @@ std::error_code procfs_read_file(const std::string& path, ip_family family, stat
 std::error_code procfs_snapshot(const snapshot_options& options, backend_output& out,
                                 error_info& info) noexcept {
     try {
+        if (options.proc_root.empty()) {  // "" + "/net/tcp" would read /net/tcp
+            info.message = "empty proc root (expected a directory such as /proc)";
+            return make_error_code(errc::invalid_argument);
+        }
         const std::string base = options.proc_root + "/net/";
         if (options.family != address_family::ipv6) {
             if (auto ec =

@@ -25,8 +25,10 @@ std::size_t field(std::string_view line, std::string_view key) noexcept {
 }
 
 std::string_view read_small(const std::string& path, char (&buf)[4096]) noexcept {
-    unique_fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-    if (!fd) return {};
+    // A FIFO there would block; anything but a regular file is no estimate.
+    unique_fd fd;
+    mode_t mode;
+    if (open_regular(path.c_str(), fd, mode) != 0) return {};
     ssize_t n = ::read(fd.get(), buf, sizeof buf);
     return n > 0 ? std::string_view(buf, std::size_t(n)) : std::string_view{};
 }

@@ -15,14 +15,14 @@ namespace tcptable::detail {
 namespace {
 
 std::error_code read_snmp(const std::string& path, tcp_statistics& stats, error_info& info) {
-    unique_fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    unique_fd fd;
+    if (auto ec = open_regular_file(path, fd, info)) return ec;
     auto os_error = [&](const char* what) {
         int err = errno;
         info.file = path;
         info.message = std::string(what) + ": " + std::strerror(err);
         return std::error_code(err, std::system_category());
     };
-    if (!fd) return os_error("cannot open");
     std::string text;
     char buf[16384];
     for (;;) {
@@ -45,6 +45,10 @@ std::error_code read_snmp(const std::string& path, tcp_statistics& stats, error_
 std::error_code platform_statistics(const statistics_options& options, tcp_statistics& stats,
                                     error_info& info) noexcept {
     try {
+        if (options.proc_root.empty()) {  // "" + "/net/snmp" would read /net/snmp
+            info.message = "empty proc root (expected a directory such as /proc)";
+            return make_error_code(errc::invalid_argument);
+        }
         if (options.netns.empty()) return read_snmp(options.proc_root + "/net/snmp", stats, info);
         netns_spec spec;
         if (auto ec = parse_netns(options.netns, spec, info)) return ec;
