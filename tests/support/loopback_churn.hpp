@@ -1,7 +1,8 @@
 // A thread that opens and closes loopback connections to a listener of its own, as fast as it
 // can, until told to stop or until it has made `max_connections`: the table changes under
 // whatever runs meanwhile. Every other connection ends with an RST (SO_LINGER 0, no TIME-WAIT
-// row), the rest with a normal close by the client (a TIME-WAIT row stays, so the table grows).
+// row), the rest with a normal close by the client (a TIME-WAIT row stays, so the table grows);
+// with `leave_time_wait` false every one ends with an RST and the table keeps its size.
 // Only the sockets it makes are closed. Plain sockets (support/netns_helpers.hpp), so not for
 // files that include the Win32 headers, whose in_addr would clash with glibc's.
 #pragma once
@@ -22,7 +23,8 @@ namespace tcptable::testing {
 
 class loopback_churn {
   public:
-    loopback_churn(bool v6, long max_connections) : v6_(v6), max_(max_connections) {
+    loopback_churn(bool v6, long max_connections, bool leave_time_wait = true)
+        : v6_(v6), max_(max_connections), leave_time_wait_(leave_time_wait) {
         listen_fd_ = loopback_listener(v6_, port_);
         if (listen_fd_ >= 0) thread_ = std::thread([this] { run(); });
     }
@@ -63,7 +65,7 @@ class loopback_churn {
                 continue;
             }
             int s = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
-            if (n % 2 == 0) {
+            if (!leave_time_wait_ || n % 2 == 0) {
                 linger l{1, 0};
                 ::setsockopt(c, SOL_SOCKET, SO_LINGER, &l, sizeof l);
             }
@@ -81,6 +83,7 @@ class loopback_churn {
 
     bool v6_;
     long max_;
+    bool leave_time_wait_;
     std::uint16_t port_ = 0;
     int listen_fd_ = -1;
     std::atomic<bool> stop_{false};
