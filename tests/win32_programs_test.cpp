@@ -11,6 +11,7 @@
 #include <fstream>
 #include <map>
 #include <optional>
+#include <ostream>
 #include <sstream>
 #include <string>
 #include <tcptable/tcptable.hpp>
@@ -264,6 +265,9 @@ struct churn_run {
     const char* path;
     bool v6;
 };
+
+// The name, not the bytes: ctest's test names (gtest_discover_tests) include this.
+void PrintTo(const churn_run& r, std::ostream* os) { *os << r.name; }
 
 class win32_examples_under_churn : public ::testing::TestWithParam<churn_run> {};
 
