@@ -18,6 +18,11 @@ mkdir -p "$out"
 "$build/bench/tcptable_snapshot_bench" --benchmark_repetitions=5 \
     --benchmark_report_aggregates_only=true \
     --benchmark_out="$out/bench.json" --benchmark_out_format=json
+# Churn: connections opened and closed a second, snapshots under churn (its own namespace
+# where it may be, so the generator's table is not in it).
+"$build/bench/tcptable_churn_bench" --benchmark_repetitions=5 \
+    --benchmark_report_aggregates_only=true \
+    --benchmark_out="$out/churn.json" --benchmark_out_format=json
 # The benchmark's last table leaves ~10 000 TIME-WAIT rows for 60 s; let them expire so the
 # comparison's small tables are not inflated by them.
 sleep "${SETTLE_SECONDS:-65}"

@@ -34,11 +34,15 @@ int main(void) {
     char local[INET6_ADDRSTRLEN];
     char remote[INET6_ADDRSTRLEN];
 
-    /* The table can grow between the call that sizes it and the call that fills it, so retry
-     * a few times with the size the last call asked for. */
+    /* The table can grow between the call that sizes it and the call that fills it (on a busy
+     * machine connections open all the time): on ERROR_INSUFFICIENT_BUFFER, free the buffer,
+     * allocate the size the call returned and call again. The size returned is already old
+     * when the next call looks, so ask for some room to spare too, more on each retry, and give
+     * up after 5 tries. */
     result = GetTcp6Table(NULL, &size, TRUE);
     for (attempt = 0; attempt < 5 && result == ERROR_INSUFFICIENT_BUFFER; ++attempt) {
         free(table);
+        size += (ULONG)((size / 8 + 16 * sizeof(MIB_TCP6ROW)) << attempt);
         table = (PMIB_TCP6TABLE)malloc(size);
         if (table == NULL) {
             printf("Error allocating memory\n");

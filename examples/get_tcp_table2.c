@@ -34,10 +34,15 @@ int main(void) {
     char local[INET_ADDRSTRLEN];
     char remote[INET_ADDRSTRLEN];
 
-    /* Retry while the table grows between sizing and filling, a bounded number of times. */
+    /* The table can grow between the call that sizes it and the call that fills it (on a busy
+     * machine connections open all the time): on ERROR_INSUFFICIENT_BUFFER, free the buffer,
+     * allocate the size the call returned and call again. The size returned is already old
+     * when the next call looks, so ask for some room to spare too, more on each retry, and give
+     * up after 5 tries. */
     result = GetTcpTable2(NULL, &size, TRUE);
     for (attempt = 0; attempt < 5 && result == ERROR_INSUFFICIENT_BUFFER; ++attempt) {
         free(table);
+        size += (ULONG)((size / 8 + 16 * sizeof(MIB_TCPROW2)) << attempt);
         table = (PMIB_TCPTABLE2)malloc(size);
         if (table == NULL) {
             printf("Error allocating memory\n");

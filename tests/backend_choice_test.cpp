@@ -7,6 +7,7 @@
 #include "linux/netlink_backend.hpp"
 #include "linux/test_seams.hpp"
 #include "support/loopback.hpp"
+#include "support/netlink_probe.hpp"
 #include "support/row_compare.hpp"
 
 namespace {
@@ -34,6 +35,7 @@ snapshot_options with(backend_kind b) {
 }
 
 TEST_F(backend_choice, auto_is_netlink_when_it_works) {
+    TCPTABLE_SKIP_WITHOUT_NETLINK();
     seams::forget_default_backend();
     EXPECT_EQ(default_backend(), backend_kind::netlink);
 }
@@ -55,6 +57,7 @@ TEST_F(backend_choice, auto_falls_back_to_procfs_when_netlink_is_refused) {
 
 TEST_F(backend_choice, auto_falls_back_even_after_a_good_probe) {
     // The probe said netlink, then the sandbox tightened: the snapshot still succeeds.
+    TCPTABLE_SKIP_WITHOUT_NETLINK();
     seams::forget_default_backend();
     ASSERT_EQ(default_backend(), backend_kind::netlink);
     seams::set_netlink_refusal(EPERM);

@@ -3,7 +3,9 @@
 
 #include <algorithm>
 #include <random>
+#include <string>
 #include <tcptable/tcptable.hpp>
+#include <vector>
 
 #include "linux/linux_byte_order.hpp"
 #include "linux/linux_states.hpp"
@@ -248,9 +250,32 @@ TEST(errors, category_and_conditions) {
     EXPECT_EQ((error_info{"", 0, "x"}).to_string(), "x");
 }
 
+// The version the headers carry is the one project() declares in CMakeLists.txt (passed in as
+// TCPTABLE_PROJECT_VERSION: a stale generated version.hpp, or another install's headers found
+// first, would differ), in the form MAJOR.MINOR.PATCH, each part the matching macro. The CLI
+// prints version_string (cli_test checks "tcptable --version").
 TEST(version, is_the_projects) {
-    EXPECT_STREQ(version_string, TCPTABLE_VERSION_STRING);
-    EXPECT_GE(TCPTABLE_VERSION_MAJOR, 0);
+    EXPECT_STREQ(version_string, TCPTABLE_PROJECT_VERSION);
+    const std::string v = version_string;
+    std::vector<int> parts;
+    std::size_t at = 0;
+    for (int i = 0; i < 3; ++i) {
+        std::size_t end = at;
+        while (end < v.size() && v[end] >= '0' && v[end] <= '9') ++end;
+        ASSERT_GT(end, at) << "part " << i << " of \"" << v << "\" is not a number";
+        ASSERT_LE(end - at, 9u) << v;
+        parts.push_back(std::stoi(v.substr(at, end - at)));
+        if (i < 2) {
+            ASSERT_LT(end, v.size()) << "\"" << v << "\" has fewer than three parts";
+            ASSERT_EQ(v[end], '.') << v;
+            at = end + 1;
+        } else {
+            EXPECT_EQ(end, v.size()) << "\"" << v << "\" has more after MAJOR.MINOR.PATCH";
+        }
+    }
+    EXPECT_EQ(parts[0], TCPTABLE_VERSION_MAJOR);
+    EXPECT_EQ(parts[1], TCPTABLE_VERSION_MINOR);
+    EXPECT_EQ(parts[2], TCPTABLE_VERSION_PATCH);
 }
 
 }  // namespace

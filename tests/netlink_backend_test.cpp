@@ -12,6 +12,7 @@
 #include "linux/netlink_parser.hpp"
 #include "linux/test_seams.hpp"
 #include "support/loopback.hpp"
+#include "support/netlink_probe.hpp"
 #include "support/row_compare.hpp"
 
 namespace {
@@ -32,7 +33,13 @@ owned_endpoint owned(const listener& l) {
     return {to_ip(l.endpoint().address()), l.endpoint().port()};
 }
 
-TEST(netlink_backend, listener_shows_as_listen) {
+// Every test here needs NETLINK_SOCK_DIAG: where the environment refuses it, they skip.
+class netlink_backend : public ::testing::Test {
+  protected:
+    void SetUp() override { TCPTABLE_SKIP_WITHOUT_NETLINK(); }
+};
+
+TEST_F(netlink_backend, listener_shows_as_listen) {
     asio::io_context io;
     listener l(io, asio::ip::address_v4::loopback());
     auto row = find_row(snapshot(with(backend_kind::netlink)), l.endpoint(),
@@ -43,7 +50,7 @@ TEST(netlink_backend, listener_shows_as_listen) {
     EXPECT_EQ(row->uid, ::geteuid());
 }
 
-TEST(netlink_backend, both_ends_established) {
+TEST_F(netlink_backend, both_ends_established) {
     asio::io_context io;
     listener l(io, asio::ip::address_v4::loopback());
     connection c(io, l);
@@ -56,7 +63,7 @@ TEST(netlink_backend, both_ends_established) {
     EXPECT_EQ(server->state, tcp_state::established);
 }
 
-TEST(netlink_backend, ipv6_loopback_rows_equal_procfs) {
+TEST_F(netlink_backend, ipv6_loopback_rows_equal_procfs) {
     asio::io_context io;
     listener l(io, asio::ip::address_v6::loopback());
     connection c(io, l);
@@ -71,7 +78,7 @@ TEST(netlink_backend, ipv6_loopback_rows_equal_procfs) {
     EXPECT_EQ(nl, proc);
 }
 
-TEST(netlink_backend, family_filter) {
+TEST_F(netlink_backend, family_filter) {
     asio::io_context io;
     listener l4(io, asio::ip::address_v4::loopback());
     listener l6(io, asio::ip::address_v6::loopback());
@@ -84,7 +91,7 @@ TEST(netlink_backend, family_filter) {
     }
 }
 
-TEST(netlink_backend, state_filter_runs_in_the_kernel) {
+TEST_F(netlink_backend, state_filter_runs_in_the_kernel) {
     asio::io_context io;
     listener l(io, asio::ip::address_v4::loopback());
     connection c(io, l);
@@ -118,7 +125,7 @@ TEST(netlink_backend, state_filter_runs_in_the_kernel) {
     EXPECT_FALSE(find_row(t, c.server.local_endpoint(), c.server.remote_endpoint()));
 }
 
-TEST(netlink_backend, backend_output_says_states_filtered) {
+TEST_F(netlink_backend, backend_output_says_states_filtered) {
     std::vector<tcp_row> rows;
     detail::backend_output out{rows};
     error_info info;
@@ -127,7 +134,7 @@ TEST(netlink_backend, backend_output_says_states_filtered) {
     EXPECT_TRUE(out.states_filtered);
 }
 
-TEST(netlink_backend, legacy_request_covers_both_families_like_by_family) {
+TEST_F(netlink_backend, legacy_request_covers_both_families_like_by_family) {
     asio::io_context io;
     listener l4(io, asio::ip::address_v4::loopback());
     listener l6(io, asio::ip::address_v6::loopback());
@@ -142,17 +149,17 @@ TEST(netlink_backend, legacy_request_covers_both_families_like_by_family) {
     EXPECT_EQ(legacy, by_family);
 }
 
-TEST(netlink_backend, auto_picks_netlink_here) {
+TEST_F(netlink_backend, auto_picks_netlink_here) {
     EXPECT_EQ(default_backend(), backend_kind::netlink);
 }
 
-TEST(netlink_backend, empty_state_set_gives_no_rows) {
+TEST_F(netlink_backend, empty_state_set_gives_no_rows) {
     auto t = snapshot(with(backend_kind::netlink, state_set{}));
     EXPECT_TRUE(t.empty());
 }
 
 // Over 1 000 rows of the test's own: netlink and procfs must give the same sorted rows.
-TEST(netlink_backend, large_table_equals_procfs) {
+TEST_F(netlink_backend, large_table_equals_procfs) {
     constexpr int v4_pairs = 500, v6_pairs = 60;
     asio::io_context io;
     listener l4(io, asio::ip::address_v4::loopback(), 1024);

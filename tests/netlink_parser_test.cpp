@@ -10,6 +10,8 @@
 
 #include <algorithm>
 #include <boost/endian/conversion.hpp>
+#include <cstddef>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <iterator>
@@ -464,25 +466,108 @@ TEST(netlink_parser, wrong_sequence_number_is_a_parse_error) {
     EXPECT_NE(info.message.find("sequence number 7"), std::string::npos);
 }
 
-TEST(netlink_parser, truncations_and_bit_flips_never_crash) {
-    // Bounded: every prefix of every captured datagram, then a fixed number of random flips.
-    std::size_t failures = 0;
+// Where each message of a whole datagram ends, as the parser steps (NLMSG_ALIGN of nlmsg_len).
+std::vector<std::size_t> message_ends(const datagram& d) {
+    std::vector<std::size_t> ends;
+    for (std::size_t at = 0; at + NLMSG_HDRLEN <= d.size();) {
+        nlmsghdr h;
+        std::memcpy(&h, d.data() + at, sizeof h);
+        at += NLMSG_ALIGN(h.nlmsg_len);
+        ends.push_back(at);
+    }
+    return ends;
+}
+
+// The contract on a datagram cut short: a cut at a message boundary is a shorter valid
+// datagram, which parses into exactly the rows of the messages it still holds; a cut anywhere
+// else leaves a truncated message, which is a parse_error naming it. Every prefix of every
+// captured datagram, each with a fresh parser.
+TEST(netlink_parser, every_truncated_prefix_is_a_parse_error_unless_it_ends_a_message) {
+    std::size_t cut_inside = 0, cut_at_boundary = 0;
     for (const char* name : {"loopback-legacy.bin", "loopback-v6.bin", "loopback-listen.bin"}) {
+        SCOPED_TRACE(name);
         for (const auto& d : read_capture(name)) {
+            // The whole datagram first: the rows every shorter cut must be a prefix of.
+            std::vector<tcp_row> all;
+            {
+                netlink_parser parser(address_family::both, state_set::all());
+                error_info info;
+                ASSERT_FALSE(parser.parse_datagram(d, all, info)) << info.to_string();
+            }
+            const auto ends = message_ends(d);
+            // Socket messages among the first k messages: the rows a cut after them gives.
+            std::vector<std::size_t> sockets_before{0};
+            for (std::size_t k = 0, at = 0; k < ends.size(); at = ends[k++]) {
+                nlmsghdr h;
+                std::memcpy(&h, d.data() + at, sizeof h);
+                sockets_before.push_back(
+                    sockets_before.back() +
+                    (h.nlmsg_type == SOCK_DIAG_BY_FAMILY || h.nlmsg_type == TCPDIAG_GETSOCK));
+            }
+            ASSERT_EQ(all.size(), sockets_before.back());
+            std::size_t next_end = 0;  // index into ends of the first end >= n
             for (std::size_t n = 0; n < d.size(); ++n) {
+                while (next_end < ends.size() && ends[next_end] < n) ++next_end;
                 datagram cut(d.begin(), d.begin() + static_cast<std::ptrdiff_t>(n));
                 netlink_parser parser(address_family::both, state_set::all());
                 std::vector<tcp_row> rows;
                 error_info info;
-                if (parser.parse_datagram(cut, rows, info)) ++failures;
+                const auto ec = parser.parse_datagram(cut, rows, info);
+                const bool boundary = n == 0 || (next_end < ends.size() && ends[next_end] == n);
+                if (boundary) {
+                    ++cut_at_boundary;
+                    ASSERT_FALSE(ec) << "cut at " << n << ": " << info.to_string();
+                    // Exactly the rows of the whole messages before the cut.
+                    ASSERT_EQ(rows.size(), sockets_before[n == 0 ? 0 : next_end + 1])
+                        << "cut at " << n;
+                    EXPECT_TRUE(std::equal(rows.begin(), rows.end(), all.begin()))
+                        << "cut at " << n;
+                } else {
+                    ++cut_inside;
+                    ASSERT_EQ(ec, errc::parse_error) << "cut at " << n << " of " << d.size();
+                    EXPECT_EQ(info.file, netlink_source_name);
+                    EXPECT_NE(info.message.find("byte offset"), std::string::npos) << info.message;
+                }
             }
         }
     }
-    EXPECT_GT(failures, 0u);
+    // The captures hold many messages per datagram, so both kinds of cut were made.
+    EXPECT_GT(cut_at_boundary, 10u);
+    EXPECT_GT(cut_inside, 1000u);
+}
+
+// What any row the parser returns must be, whatever bytes it was given.
+std::string row_problem(const tcp_row& r) {
+    const auto s = static_cast<unsigned>(r.state);
+    if (s < 1 || s > 12) return "state " + std::to_string(s);
+    if (r.local_address.family() != r.remote_address.family()) return "mixed families";
+    for (const ip_address* a : {&r.local_address, &r.remote_address}) {
+        if (a->is_v4()) {
+            for (std::size_t i = 4; i < 16; ++i)
+                if (a->bytes()[i] != 0) return "IPv4 address with bytes past the fourth";
+            if (a->scope_id() != 0) return "IPv4 address with a scope id";
+        } else if (a->scope_id() != 0 &&
+                   !(a->bytes()[0] == 0xfe && (a->bytes()[1] & 0xc0) == 0x80)) {
+            return "scope id on an address that is not link-local: " + a->to_string();
+        }
+    }
+    return {};
+}
+
+// Random bit flips in captured datagrams: each flipped datagram either parses into rows that
+// are well-formed (valid state, one family, IPv4 bytes and scope ids as the contract says), or
+// is a parse_error that names the message, or reads as the kernel's errno (a flipped type can
+// make an NLMSG_ERROR); never a crash (ASan runs this too). Flips of the length or the state
+// must be caught: some are.
+TEST(netlink_parser, bit_flips_give_well_formed_rows_or_a_parse_error) {
     std::mt19937 rng(12345);
     auto datagrams = read_capture("loopback-legacy.bin");
+    ASSERT_FALSE(datagrams.empty());
+    std::size_t parsed = 0, parse_errors = 0, kernel_errors = 0;
     for (int i = 0; i < 2000; ++i) {
+        SCOPED_TRACE(i);
         datagram d = datagrams[static_cast<std::size_t>(i) % datagrams.size()];
+        const std::size_t messages = message_ends(d).size();
         for (int flips = 0; flips < 4; ++flips) {
             std::size_t at = rng() % d.size();
             d[at] ^= std::byte(1u << (rng() % 8));
@@ -490,7 +575,67 @@ TEST(netlink_parser, truncations_and_bit_flips_never_crash) {
         netlink_parser parser(address_family::both, state_set::all());
         std::vector<tcp_row> rows;
         error_info info;
-        (void)parser.parse_datagram(d, rows, info);
+        const auto ec = parser.parse_datagram(d, rows, info);
+        if (!ec) {
+            ++parsed;
+        } else if (ec == errc::parse_error) {
+            ++parse_errors;
+            EXPECT_EQ(info.file, netlink_source_name);
+            EXPECT_GE(info.line, 1u);
+            EXPECT_NE(info.message.find("byte offset"), std::string::npos) << info.message;
+        } else {
+            ++kernel_errors;
+            EXPECT_TRUE(parser.kernel_refused()) << ec.message();
+            EXPECT_EQ(ec.category(), std::system_category());
+            EXPECT_GE(ec.value(), 1);
+            EXPECT_LE(ec.value(), 4095);
+        }
+        // Rows parsed before an error are kept in `rows`: they too must be well-formed.
+        EXPECT_LE(rows.size(), messages);
+        for (const auto& r : rows) {
+            const std::string why = row_problem(r);
+            EXPECT_TRUE(why.empty()) << why;
+            if (!why.empty()) break;
+        }
+    }
+    std::printf("bit flips: %zu parsed, %zu parse errors, %zu kernel errors\n", parsed,
+                parse_errors, kernel_errors);
+    EXPECT_GT(parse_errors, 0u);
+    EXPECT_GT(parsed, 0u);  // most flips land in addresses and ports, which any value fits
+
+    // Flips that must always be caught, in every message of every datagram: the high byte of
+    // nlmsg_len (the length then runs past the datagram), and the state byte made 0 or 15.
+    for (const auto& original : datagrams) {
+        std::size_t begin = 0;
+        for (std::size_t end : message_ends(original)) {
+            nlmsghdr h;
+            std::memcpy(&h, original.data() + begin, sizeof h);
+            const bool socket_message =
+                h.nlmsg_type == SOCK_DIAG_BY_FAMILY || h.nlmsg_type == TCPDIAG_GETSOCK;
+            {
+                datagram d = original;
+                d[begin + offsetof(nlmsghdr, nlmsg_len) + 3] ^= std::byte{0x40};
+                netlink_parser parser(address_family::both, state_set::all());
+                std::vector<tcp_row> rows;
+                error_info info;
+                EXPECT_EQ(parser.parse_datagram(d, rows, info), errc::parse_error)
+                    << "length flip at " << begin;
+            }
+            if (socket_message) {
+                for (std::uint8_t bad : {0, 15}) {
+                    datagram d = original;
+                    d[begin + NLMSG_HDRLEN + offsetof(inet_diag_msg, idiag_state)] = std::byte{bad};
+                    netlink_parser parser(address_family::both, state_set::all());
+                    std::vector<tcp_row> rows;
+                    error_info info;
+                    EXPECT_EQ(parser.parse_datagram(d, rows, info), errc::parse_error)
+                        << "state " << int(bad) << " at " << begin;
+                    EXPECT_NE(info.message.find("unknown TCP state"), std::string::npos)
+                        << info.message;
+                }
+            }
+            begin = end;
+        }
     }
 }
 

@@ -24,6 +24,7 @@ struct fake_table {
     int busy = 0;
     int calls = 0;
     std::vector<std::uint32_t> sizes_seen;
+    std::vector<std::uint32_t> sizes_asked;  // what each refusal wrote back (0: none)
 
     std::uint32_t bytes() const { return 4 + rows * 24; }
     std::uint32_t operator()(void* buf, std::uint32_t* size) {
@@ -40,6 +41,7 @@ struct fake_table {
             std::memcpy(buf, &rows, 4);
             status = win32_no_error;
         }
+        sizes_asked.push_back(status == win32_error_insufficient_buffer ? *size : 0);
         rows += grow;
         return status;
     }
@@ -70,11 +72,19 @@ TEST(table_buffer, slack_absorbs_rows_that_appear_after_the_probe) {
 }
 
 TEST(table_buffer, retries_when_the_table_outgrows_the_slack) {
-    fake_table t(100, 500);
+    // 100 rows (2 404 bytes) at the probe, 200 more after every call: the first fill, with
+    // 2 404 bytes and the slack, finds 300 rows (7 204 bytes) and is refused; the retry, sized
+    // from that refusal and the slack, holds the 500 rows it then finds.
+    fake_table t(100, 200);
     table_buffer buf;
     EXPECT_EQ(fill_table(std::ref(t), buf), win32_no_error);
-    EXPECT_GT(t.calls, 2);
-    EXPECT_LE(t.calls, max_table_calls);
+    ASSERT_EQ(t.calls, 3);
+    EXPECT_EQ(entries(buf), 500u);
+    EXPECT_EQ(t.sizes_asked[0], 2404u);
+    EXPECT_EQ(t.sizes_asked[1], 7204u);
+    // Every call after a refusal offers at least the size that refusal asked for.
+    for (std::size_t i = 1; i < t.sizes_seen.size(); ++i)
+        EXPECT_GE(t.sizes_seen[i], t.sizes_asked[i - 1]) << i;
 }
 
 TEST(table_buffer, gives_up_after_a_bounded_number_of_calls) {

@@ -6,15 +6,20 @@
 #include <sys/wait.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <optional>
+#include <ostream>
 #include <sstream>
 #include <string>
 #include <tcptable/tcptable.hpp>
 #include <vector>
 
+#include "support/child_process.hpp"
+#include "support/loopback_churn.hpp"
+#include "support/private_netns.hpp"
 #include "win32/loopback_sockets.hpp"
 
 namespace {
@@ -247,6 +252,76 @@ TEST(win32_examples, get_extended_tcp_table_owner_pid_all) {
     ASSERT_EQ(ran.status, 0) << ran.output;
     expect_known_rows(ran.output, s, false, true);
 }
+
+// Each example, run while the table changes under it: a thread opens and closes loopback
+// connections as fast as it can (up to 2 000 per run; half leave a TIME-WAIT row, so the
+// table keeps growing) for as long as the program runs. The table grows between the call
+// that sizes it and the call that fills it, so a program that does not retry fails with
+// ERROR_INSUFFICIENT_BUFFER (122); the examples retry, and every run must exit 0 and print
+// as many rows as it says it has. Each run in a network namespace of its own, so the churn's
+// TIME-WAIT rows never reach the machine's table.
+struct churn_run {
+    const char* name;
+    const char* path;
+    bool v6;
+};
+
+// The name, not the bytes: ctest's test names (gtest_discover_tests) include this.
+void PrintTo(const churn_run& r, std::ostream* os) { *os << r.name; }
+
+class win32_examples_under_churn : public ::testing::TestWithParam<churn_run> {};
+
+TEST_P(win32_examples_under_churn, exit_zero_in_every_run) {
+    constexpr int runs = 10;
+    constexpr long churn_per_run = 2000;
+    const churn_run example = GetParam();
+    long churned_while_running = 0;
+    for (int i = 0; i < runs; ++i) {
+        SCOPED_TRACE("run " + std::to_string(i + 1));
+        auto result = tcptable::testing::run_in_child(
+            [&]() -> std::string {
+                if (auto why = tcptable::testing::enter_private_netns(); !why.empty())
+                    return "SKIP: " + why;
+                tcptable::testing::loopback_churn churn(example.v6, churn_per_run);
+                if (auto why = churn.wait_started(); !why.empty()) return why;
+                const long before = churn.opened();
+                auto ran = run(example.path);
+                const long during = churn.opened() - before;
+                churn.stop();
+                if (churn.failures() != 0)
+                    return std::to_string(churn.failures()) + " churn connects failed";
+                if (ran.status != 0)
+                    return "exit status " + std::to_string(ran.status) + ": " +
+                           ran.output.substr(0, 500);
+                // "Number of entries: N", then N rows.
+                const auto at = ran.output.find("Number of entries: ");
+                if (at == std::string::npos) return "no entry count: " + ran.output.substr(0, 500);
+                const auto entries = std::strtoul(ran.output.c_str() + at + 19, nullptr, 10);
+                const auto rows = parse_rows(ran.output).size();
+                if (rows != entries)
+                    return "said " + std::to_string(entries) + " entries, printed " +
+                           std::to_string(rows);
+                return "CHURNED " + std::to_string(during);
+            },
+            std::chrono::seconds(90));
+        if (result.skipped) GTEST_SKIP() << result.message;
+        ASSERT_EQ(result.message.rfind("CHURNED ", 0), 0u) << result.message;
+        churned_while_running += std::atol(result.message.c_str() + 8);
+    }
+    std::printf("%s: %d runs, %ld connections opened and closed while the program ran\n",
+                example.name, runs, churned_while_running);
+    // The table did change under the programs (over all runs; how much is the machine's
+    // business, not the test's).
+    EXPECT_GT(churned_while_running, 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    examples, win32_examples_under_churn,
+    ::testing::Values(churn_run{"get_tcp6_table", TCPTABLE_EXAMPLE_GET_TCP6_TABLE, true},
+                      churn_run{"get_tcp_table2", TCPTABLE_EXAMPLE_GET_TCP_TABLE2, false},
+                      churn_run{"get_extended_tcp_table", TCPTABLE_EXAMPLE_GET_EXTENDED_TCP_TABLE,
+                                false}),
+    [](const ::testing::TestParamInfo<churn_run>& p) { return std::string(p.param.name); });
 #endif
 
 }  // namespace

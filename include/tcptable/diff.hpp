@@ -19,9 +19,44 @@ struct tcp_event {
     tcp_state old_state = tcp_state{0};  // for state_changed: the state before
 };
 
+// Whether a connection seen in state `before` can be seen in state `after` at the next poll,
+// on the same four endpoints: one or more transitions of TCP's state machine (RFC 9293,
+// section 3.3.2) may happen between two polls. Equal states give true. The pairs allowed, old
+// state -> new states (every other pair is false):
+//
+//   CLOSED       -> every state: CLOSED is where a socket starts (connect(), listen()).
+//   LISTEN       -> CLOSED, DELETE-TCB. A listener's remote end is the wildcard, so the
+//                   connections it accepts (SYN-RECEIVED, then ESTABLISHED) are rows of their
+//                   own; no row goes from LISTEN to a connection state on the same endpoints.
+//   SYN-SENT     -> SYN-RECEIVED (simultaneous open), ESTABLISHED, and on from there.
+//   SYN-RECEIVED -> ESTABLISHED, FIN-WAIT-1, and on from there. Linux's request sockets
+//                   (TCP_NEW_SYN_RECV) appear as SYN-RECEIVED and their child as ESTABLISHED.
+//   ESTABLISHED  -> FIN-WAIT-1, FIN-WAIT-2, CLOSING, TIME-WAIT (active close), CLOSE-WAIT,
+//                   LAST-ACK (passive close).
+//   FIN-WAIT-1   -> FIN-WAIT-2, CLOSING, TIME-WAIT.
+//   FIN-WAIT-2   -> TIME-WAIT.
+//   CLOSING      -> TIME-WAIT.
+//   CLOSE-WAIT   -> LAST-ACK.
+//   LAST-ACK     -> (only the ends below).
+//   TIME-WAIT    -> (only the ends below).
+//   DELETE-TCB   -> CLOSED.
+//   and every state -> CLOSED and DELETE-TCB: an abort, a reset or a timeout can end any TCB
+//   (DELETE-TCB is Windows' state of a TCB being deleted; Linux never reports it).
+//
+// A path never passes through CLOSED or DELETE-TCB: once a connection has ended, what follows
+// on the same endpoints is another connection. So TIME-WAIT -> ESTABLISHED (the address pair
+// reused between two polls) and LISTEN -> ESTABLISHED are false.
+TCPTABLE_EXPORT bool state_can_follow(tcp_state before, tcp_state after) noexcept;
+
 // The events that turn `before` into `after`, both sorted per the contract (row_order), in one
 // linear merge. Rows are matched by their four endpoints; several rows with the same endpoints
-// (SO_REUSEPORT listeners) are matched in order.
+// (SO_REUSEPORT listeners) are paired first by equal socket inode, then in order.
+//
+// A matched pair is one socket only if it can be: when both rows carry a socket inode (non-zero)
+// and the inodes differ, or when the new state cannot follow the old one
+// (state_can_follow() is false), the old connection closed and a new one opened on the same
+// endpoints between the two snapshots. That gives `closed` (the old row) followed by `opened`
+// (the new row), never `state_changed`. Otherwise a change of state is `state_changed`.
 TCPTABLE_EXPORT std::vector<tcp_event> diff_tables(const tcp_table& before, const tcp_table& after);
 
 }  // namespace tcptable
