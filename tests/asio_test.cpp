@@ -349,6 +349,36 @@ TEST(async_snapshot, context_destroyed_before_it_ever_ran) {
     EXPECT_FALSE(called);
 }
 
+#ifndef _WIN32
+// A FIFO where net/tcp belongs: the read refuses it (or, before that check existed, blocked in
+// open); either way destroying the context must not hang or touch freed memory.
+TEST(async_snapshot, context_destroyed_with_a_fifo_read_in_flight) {
+    watchdog wd("teardown fifo", hang_limit);
+    namespace fs = std::filesystem;
+    fs::path dir =
+        fs::temp_directory_path() / ("tcptable-fifo-" + std::to_string(std::random_device{}()));
+    fs::create_directories(dir / "net");
+    ASSERT_EQ(::mkfifo((dir / "net" / "tcp").c_str(), 0600), 0);
+    ASSERT_EQ(::mkfifo((dir / "net" / "tcp6").c_str(), 0600), 0);
+    snapshot_options o;
+    o.backend = backend_kind::procfs;
+    o.proc_root = dir.string();
+    boost::system::error_code got;
+    bool called = false;
+    {
+        asio::io_context io;
+        async_snapshot(io.get_executor(), o, [&](boost::system::error_code ec, tcp_table) {
+            called = true;
+            got = ec;
+        });
+        io.run();  // bounded: the FIFO is refused, not waited on
+    }
+    EXPECT_TRUE(called);
+    EXPECT_TRUE(got) << "a FIFO is not a /proc table";
+    fs::remove_all(dir);
+}
+#endif
+
 TEST(asio_conversions, endpoints_round_trip) {
     for (const char* text : {"127.0.0.1", "10.1.2.3", "::1", "fe80::1%3", "2001:db8::7"}) {
         auto a = asio::ip::make_address(text);
