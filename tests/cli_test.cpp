@@ -107,6 +107,27 @@ class cli_process {
         }
     }
 
+    // Waits at most `limit` for a line of stderr that starts with `prefix`; true when one came.
+    bool wait_stderr_line(const std::string& prefix, std::chrono::milliseconds limit) {
+        const auto deadline = std::chrono::steady_clock::now() + limit;
+        for (;;) {
+            for (std::size_t at = 0; at < err_.size();) {
+                if (err_.compare(at, prefix.size(), prefix) == 0) return true;
+                auto nl = err_.find('\n', at);
+                if (nl == std::string::npos) break;
+                at = nl + 1;
+            }
+            if (err_fd_ < 0) return false;
+            auto left = deadline - std::chrono::steady_clock::now();
+            if (left <= 0s) return false;
+            pollfd p{err_fd_, POLLIN, 0};
+            int r = ::poll(&p, 1, int(std::chrono::ceil<std::chrono::milliseconds>(left).count()));
+            if (r < 0 && errno == EINTR) continue;
+            if (r <= 0) return false;
+            drain(err_fd_, err_);
+        }
+    }
+
     // True once the process has exited (not yet reaped), waiting at most `limit` for it while
     // collecting its stderr.
     bool exited_within(std::chrono::milliseconds limit) {
@@ -476,30 +497,25 @@ TEST(cli, watch_prints_json_events_for_a_new_connection) {
     ASSERT_TRUE(w.started());
     asio::io_context io;
     listener l(io, asio::ip::make_address("127.0.0.1"));
-    // The first snapshot is the baseline, taken at some unknown time after the start: new
-    // connections are opened until one is reported, each after the last one's lines are read.
-    std::vector<std::unique_ptr<connection>> conns;
-    std::map<std::uint16_t, std::set<std::uint16_t>> seen;  // client port -> reported local ports
+    // The CLI says on stderr when its baseline is in; a connection opened after that is new.
+    ASSERT_TRUE(w.wait_stderr_line("tcptable: watching", 30s))
+        << "no 'tcptable: watching' line within 30 s";
+    connection c(io, l);
+    const auto port = l.endpoint().port();
+    const auto client_port = c.client.local_endpoint().port();
+    std::set<std::uint16_t> ends;  // local ports of the reported rows of this connection
     bool both_ends = false;
-    const auto deadline = std::chrono::steady_clock::now() + 20s;
-    while (!both_ends && std::chrono::steady_clock::now() < deadline) {
-        conns.push_back(std::make_unique<connection>(io, l));
-        // Lines until none comes within a few ticks: then another connection.
-        while (std::chrono::steady_clock::now() < deadline) {
-            auto line = w.read_line(500ms);
-            if (!line) break;
-            auto j = nlohmann::json::parse(*line);
-            if (j["event"] != "opened" || j["state"] != "ESTABLISHED") continue;
-            const auto port = l.endpoint().port();
-            if (j["local_port"] == port) seen[j["remote_port"].get<std::uint16_t>()].insert(port);
-            if (j["remote_port"] == port)
-                seen[j["local_port"].get<std::uint16_t>()].insert(
-                    j["local_port"].get<std::uint16_t>());
-            for (const auto& [client, ends] : seen) both_ends |= ends.size() == 2;
-            if (both_ends) break;
-        }
+    for (int lines = 0; lines < 100000 && !both_ends; ++lines) {
+        auto line = w.read_line(30s);
+        ASSERT_TRUE(line) << "the watcher stopped reporting before both ends of the connection";
+        auto j = nlohmann::json::parse(*line);
+        if (j["event"] != "opened" || j["state"] != "ESTABLISHED") continue;
+        if ((j["local_port"] == port && j["remote_port"] == client_port) ||
+            (j["local_port"] == client_port && j["remote_port"] == port))
+            ends.insert(j["local_port"].get<std::uint16_t>());
+        both_ends = ends.size() == 2;
     }
-    EXPECT_TRUE(both_ends) << "no connection reported with both its ends within 20 s";
+    EXPECT_TRUE(both_ends) << "no connection reported with both its ends";
     w.interrupt();
     auto end = w.wait(20s);
     EXPECT_EQ(end.exit_code, 0) << end.err;  // Ctrl-C exits cleanly
@@ -515,7 +531,8 @@ TEST(cli, watch_without_a_value_watches_every_second) {
              small + "-l --watch --watch-limit 0.5", small + "--watch-limit 0.5 --watch"}) {
         auto r = run_cli(args, 60s);
         EXPECT_EQ(r.exit_code, 0) << args << ": " << r.err;
-        EXPECT_EQ(r.err, "") << args;
+        // The one line the watcher prints once its baseline is in names the default interval.
+        EXPECT_EQ(r.err, "tcptable: watching (every 1 s)\n") << args;
     }
 }
 
@@ -587,15 +604,15 @@ TEST(cli, watch_stops_on_a_write_error) {
         cli_process w("--backend procfs --proc-root " + root.str() +
                       " --watch 0.05 --watch-limit 10" + format + " > /dev/full");
         ASSERT_TRUE(w.started());
-        // Once the baseline is taken, each new version of the file is an event to print.
-        const auto deadline = std::chrono::steady_clock::now() + 20s;
-        for (std::uint16_t port = 1001; std::chrono::steady_clock::now() < deadline; ++port) {
-            root.write("net/tcp", tcp_file_listening_on(port));
-            if (w.exited_within(100ms)) break;
-        }
+        // Once the baseline is in, a new version of the file is an event to print.
+        ASSERT_TRUE(w.wait_stderr_line("tcptable: watching", 20s)) << format;
+        root.write("net/tcp", tcp_file_listening_on(format.empty() ? 1001 : 1002));
         auto r = w.wait(20s);
         EXPECT_EQ(r.exit_code, 1) << format << ": " << r.err;
-        EXPECT_EQ(r.err, "tcptable: write error: No space left on device\n") << format;
+        EXPECT_EQ(r.err,
+                  "tcptable: watching (every 0.05 s)\ntcptable: write error: No space left on "
+                  "device\n")
+            << format;
     }
     // Closed stdout: refused before watching.
     auto r = run_cli(

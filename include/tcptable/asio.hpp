@@ -456,6 +456,9 @@ class watcher : public std::enable_shared_from_this<watcher> {
     // The last table taken. Only from the strand (in the callback, or in an async_next
     // completion bound to get_executor()).
     const tcp_table& current() const noexcept { return current_; }
+    // Where the last snapshot failed (file and line, or the path or call), when it did. Only
+    // from the strand, like current().
+    const error_info& last_error_info() const noexcept { return last_error_info_; }
     // Snapshots completed so far, the baseline included (any thread).
     std::size_t snapshots() const noexcept { return snapshots_.load(std::memory_order_relaxed); }
 
@@ -535,11 +538,24 @@ class watcher : public std::enable_shared_from_this<watcher> {
         }
     }
 
+    // The table with where a failure happened, which an error code alone cannot say.
+    struct taken {
+        tcp_table table;
+        error_info info;
+    };
+
     void take() {
-        async_snapshot(strand_, options_,
-                       [self = shared_from_this()](boost::system::error_code ec, tcp_table t) {
-                           self->on_snapshot(ec, std::move(t));
-                       });
+        asio_detail::start_blocking(
+            [self = shared_from_this()](boost::system::error_code ec, taken t) {
+                self->last_error_info_ = std::move(t.info);
+                self->on_snapshot(ec, std::move(t.table));
+            },
+            strand_,
+            [o = options_](std::error_code& ec) {
+                taken t;
+                t.table = snapshot(o, ec, &t.info);
+                return t;
+            });
     }
 
     void on_snapshot(const boost::system::error_code& ec, tcp_table t) {
@@ -575,6 +591,7 @@ class watcher : public std::enable_shared_from_this<watcher> {
     handler_type handler_;
     std::function<void()> on_baseline_;
     tcp_table current_;
+    error_info last_error_info_;
     std::atomic<std::size_t> snapshots_{0};
     bool started_ = false;
     bool have_baseline_ = false;

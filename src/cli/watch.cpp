@@ -74,30 +74,32 @@ int watch(const snapshot_options& options, double seconds, bool json, double max
             if (!ec) stop();
         });
     }
-    w->start([&](const boost::system::error_code& ec, const std::vector<tcp_event>& events) {
-        if (ec) {
-            // The watcher hands over the error code alone. Where it failed (the file, the
-            // line) comes from one more snapshot here, when it fails the same way.
-            std::error_code again;
-            error_info info;
-            snapshot(options, again, &info);
-            std::string where = again == to_std(ec) ? info.to_string() : std::string();
-            std::fprintf(stderr, "tcptable: %s%s%s\n", ec.message().c_str(),
-                         where.empty() ? "" : ": ", where.c_str());
-            rc = 1;
-            stop();
-            return;
-        }
-        try {
-            for (const auto& e : events) print_event(stdout, e, json);
-            flush_out(stdout);
-        } catch (const write_error& we) {
-            // Nobody reads what comes next: stop watching.
-            write_failure = we.error();
-            rc = 1;
-            stop();
-        }
-    });
+    w->start(
+        [&](const boost::system::error_code& ec, const std::vector<tcp_event>& events) {
+            if (ec) {
+                std::string where = w->last_error_info().to_string();
+                std::fprintf(stderr, "tcptable: %s%s%s\n", ec.message().c_str(),
+                             where.empty() ? "" : ": ", where.c_str());
+                rc = 1;
+                stop();
+                return;
+            }
+            try {
+                for (const auto& e : events) print_event(stdout, e, json);
+                flush_out(stdout);
+            } catch (const write_error& we) {
+                // Nobody reads what comes next: stop watching.
+                write_failure = we.error();
+                rc = 1;
+                stop();
+            }
+        },
+        [&] {
+            // Once the baseline is in, every later change is reported: scripts and tests wait for
+            // this line rather than guess when watching began.
+            std::fprintf(stderr, "tcptable: watching (every %g s)\n", seconds);
+            std::fflush(stderr);
+        });
     io.run();
     if (write_failure != 0) throw write_error(write_failure);
     return rc;
