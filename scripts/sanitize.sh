@@ -24,7 +24,7 @@ if [[ "$which" == tsan || "$which" == all ]]; then
   cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DTCPTABLE_WERROR=ON \
     -DCMAKE_CXX_FLAGS=-Wno-tsan -DTCPTABLE_SANITIZE=thread -DTCPTABLE_BUILD_BENCH=OFF -DTCPTABLE_BUILD_CLI=OFF \
     -DTCPTABLE_BUILD_EXAMPLES=OFF -DTCPTABLE_INSTALL=OFF
-  cmake --build build-tsan -j"$jobs" --target asio_test
+  cmake --build build-tsan -j"$jobs" --target asio_test diff_test
   TSAN_OPTIONS="${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}" \
     ctest --test-dir build-tsan --output-on-failure -j"$jobs" -R 'async_snapshot|watcher|diff_tables'
 fi
