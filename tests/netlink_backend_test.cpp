@@ -125,9 +125,9 @@ TEST_F(netlink_backend, state_filter_runs_in_the_kernel) {
     EXPECT_FALSE(find_row(t, c.server.local_endpoint(), c.server.remote_endpoint()));
 }
 
-TEST_F(netlink_backend, backend_output_says_states_filtered) {
+TEST_F(netlink_backend, backend_rows_say_states_filtered) {
     std::vector<tcp_row> rows;
-    detail::backend_output out{rows};
+    detail::backend_rows out{rows};
     error_info info;
     ASSERT_FALSE(
         detail::netlink_snapshot(with(backend_kind::netlink, state_set::listening()), out, info));

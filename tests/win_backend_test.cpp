@@ -133,5 +133,27 @@ TEST(win_backend, statistics_count_the_tests_connections) {
     }
 }
 
+// Options only Linux can honour are refused, never silently ignored (which would hand a caller
+// asking for another namespace this machine's table).
+TEST(win_backend, linux_only_options_are_not_supported) {
+    snapshot_options root;
+    root.proc_root = "/somewhere/else";
+    snapshot_options ns;
+    ns.netns = "1";
+    for (const auto& o : {root, ns}) {
+        std::error_code ec;
+        error_info info;
+        auto t = snapshot(o, ec, &info);
+        EXPECT_EQ(ec, std::error_code(errc::not_supported)) << info.to_string();
+        EXPECT_TRUE(t.empty());
+        EXPECT_NE(info.message.find("not available on Windows"), std::string::npos);
+    }
+    statistics_options so;
+    so.netns = "1";
+    std::error_code ec;
+    statistics(so, ec);
+    EXPECT_EQ(ec, std::error_code(errc::not_supported));
+}
+
 }  // namespace
 }  // namespace tcptable::testing

@@ -1,43 +1,68 @@
-// The contract between the shared snapshot code and a platform's backends.
+// SPDX-License-Identifier: MIT
+// The contract between the shared snapshot code and a platform's backends, and the few helpers
+// shared code offers them.
 //
-// Each platform provides these functions in its own source tree (src/linux, src/win,
-// src/unsupported); CMake picks the tree. Shared code never asks which platform it runs on.
+// A platform provides the three platform_* functions in its own source tree (src/linux,
+// src/win, src/unsupported), listed by its sources.cmake; CMake picks the tree. Shared code
+// never asks which platform it runs on.
 #pragma once
 
+#include <string_view>
 #include <system_error>
 #include <tcptable/snapshot.hpp>
 #include <tcptable/statistics.hpp>
+#include <utility>
 #include <vector>
 
 namespace tcptable::detail {
 
-// Appends the rows of the requested families to `out`, in any order, converted at the edge
-// (network-order address bytes, host-order ports, MIB states). A backend may filter by
-// options.states itself (in the kernel, ideally); shared code filters again only when the
-// backend says it did not. Fills pid/owner_count when options.owner_pids is set, and the
-// table's unmapped counters. On failure returns the error, with details in `info`; `out` may
-// then hold partial rows, which the caller discards.
-struct backend_output {
-    std::vector<tcp_row>& rows;
-    bool states_filtered = false;
-    std::size_t unmapped_owner_rows = 0;
-    std::size_t unreadable_processes = 0;
-};
-
-std::error_code platform_snapshot(const snapshot_options& options, backend_output& out,
+// Fills `out` with the rows of the requested families in the requested states (in any order,
+// converted at the edge: network-order address bytes, host-order ports, MIB states), with
+// pid/owner_count and the owner counters when options.owner_pids is set. An option the
+// platform cannot honour is errc::not_supported, never ignored. On failure returns the error,
+// with details in `info`; `out` may then hold partial rows, which the caller discards.
+std::error_code platform_snapshot(const snapshot_options& options, tcp_table& out,
                                   error_info& info) noexcept;
 
-// Fills tcp_row::pid and owner_count for rows that hold a socket inode, and the unmapped
-// counters, when options.owner_pids is set. A backend whose OS call already returns owners
-// (Windows) leaves this a no-op.
-std::error_code platform_fill_owners(const snapshot_options& options, backend_output& out,
-                                     error_info& info) noexcept;
-
-// Reads the TCP counters of MIB_TCPSTATS, all but num_conns (which shared code counts).
+// Reads the TCP counters of MIB_TCPSTATS, all but num_conns (which shared code counts from a
+// table).
 std::error_code platform_statistics(const statistics_options& options, tcp_statistics& stats,
                                     error_info& info) noexcept;
 
 // What backend_kind::automatic resolves to now.
 backend_kind platform_default_backend() noexcept;
+
+// ---- Helpers for the platforms.
+
+// One backend's rows, appended to `rows`; `states_filtered` says they are in options.states
+// already (a kernel-side filter), so nothing needs to filter them again.
+struct backend_rows {
+    std::vector<tcp_row>& rows;
+    bool states_filtered = false;
+};
+
+// Drops the rows of `rows` from `first` on whose state is not in `states`.
+void keep_states(std::vector<tcp_row>& rows, state_set states, std::size_t first = 0);
+
+// An OS call that failed with `err`: the errno as a system error, "what: strerror" in info,
+// and the path when there is one.
+std::error_code os_error(error_info& info, std::string_view what, int err,
+                         std::string_view path = {});
+
+// Runs `body` (returning std::error_code) and turns an exception escaping it into an error:
+// std::bad_alloc is not_enough_memory ("out of memory"), anything else state_not_recoverable.
+// The one place a backend's noexcept boundary catches.
+template <class Body>
+std::error_code guarded(error_info& info, Body&& body) noexcept {
+    try {
+        return std::forward<Body>(body)();
+    } catch (const std::bad_alloc&) {
+        info.message = "out of memory";
+        return std::make_error_code(std::errc::not_enough_memory);
+    } catch (...) {
+        info.message = "unexpected exception";
+        return std::make_error_code(std::errc::state_not_recoverable);
+    }
+}
 
 }  // namespace tcptable::detail

@@ -1,5 +1,8 @@
+// SPDX-License-Identifier: MIT
 #include <algorithm>
+#include <cstring>
 #include <new>
+#include <string>
 #include <tcptable/snapshot.hpp>
 
 #include "backend.hpp"
@@ -12,27 +15,14 @@ tcp_table snapshot(const snapshot_options& options, std::error_code& ec,
     error_info local_info;
     error_info& details = info ? *info : local_info;
     details = {};
-    try {
-        std::vector<tcp_row> rows;
-        detail::backend_output out{rows};
-        ec = detail::platform_snapshot(options, out, details);
-        if (!ec && options.owner_pids) ec = detail::platform_fill_owners(options, out, details);
-        if (ec) return {};
-        if (!out.states_filtered && !options.states.is_all()) {
-            std::erase_if(rows,
-                          [&](const tcp_row& r) { return !options.states.contains(r.state); });
-        }
-        if (options.sorted) sort_rows(rows);
-        tcp_table table(std::move(rows));
-        table.unmapped_owner_rows = out.unmapped_owner_rows;
-        table.unreadable_processes = out.unreadable_processes;
-        return table;
-    } catch (const std::bad_alloc&) {
-        ec = std::make_error_code(std::errc::not_enough_memory);
-    } catch (...) {
-        ec = std::make_error_code(std::errc::state_not_recoverable);
-    }
-    return {};
+    tcp_table table;
+    ec = detail::guarded(details, [&] {
+        if (auto e = detail::platform_snapshot(options, table, details)) return e;
+        if (options.sorted) sort_rows(table.mutable_rows());
+        return std::error_code{};
+    });
+    if (ec) return {};
+    return table;
 }
 
 tcp_table snapshot(const snapshot_options& options) {
@@ -47,5 +37,23 @@ tcp_table snapshot(const snapshot_options& options) {
 }
 
 backend_kind default_backend() noexcept { return detail::platform_default_backend(); }
+
+namespace detail {
+
+void keep_states(std::vector<tcp_row>& rows, state_set states, std::size_t first) {
+    if (states.is_all()) return;
+    auto kept = std::remove_if(rows.begin() + static_cast<std::ptrdiff_t>(first), rows.end(),
+                               [&](const tcp_row& r) { return !states.contains(r.state); });
+    rows.erase(kept, rows.end());
+}
+
+std::error_code os_error(error_info& info, std::string_view what, int err, std::string_view path) {
+    info.file = std::string(path);
+    info.line = 0;
+    info.message = std::string(what) + ": " + std::strerror(err);
+    return {err, std::system_category()};
+}
+
+}  // namespace detail
 
 }  // namespace tcptable

@@ -38,13 +38,6 @@ std::atomic<int> forced_socket_errno{0};
 std::atomic<bool> legacy_refused{false};
 std::atomic<std::uint32_t> next_sequence{1};
 
-std::error_code os_error(error_info& info, const char* call, int err) {
-    info.file.clear();
-    info.line = 0;
-    info.message = std::string(call) + ": " + std::strerror(err);
-    return {err, std::system_category()};
-}
-
 std::error_code make_socket(unique_fd& fd, error_info& info) {
     if (int forced = forced_socket_errno.load(std::memory_order_relaxed))
         return os_error(info, "socket(AF_NETLINK, NETLINK_SOCK_DIAG) (refused by a test seam)",
@@ -202,9 +195,9 @@ netlink_request netlink_both_families_request() noexcept {
                                                           : netlink_request::legacy;
 }
 
-std::error_code netlink_snapshot(const snapshot_options& options, backend_output& out,
+std::error_code netlink_snapshot(const snapshot_options& options, backend_rows& out,
                                  error_info& info) noexcept {
-    try {
+    return guarded(info, [&]() -> std::error_code {
         const std::uint32_t mask = linux_state_mask(options.states);
         unique_fd fd;
         if (auto ec = netlink_open(options.netns, fd, info)) return ec;
@@ -238,14 +231,11 @@ std::error_code netlink_snapshot(const snapshot_options& options, backend_output
                 return ec;
         }
         return {};
-    } catch (const std::bad_alloc&) {
-        info.message = "out of memory";
-        return std::make_error_code(std::errc::not_enough_memory);
-    }
+    });
 }
 
 std::error_code netlink_probe(error_info& info) noexcept {
-    try {
+    return guarded(info, [&]() -> std::error_code {
         unique_fd fd;
         if (auto ec = make_socket(fd, info)) return ec;
         // An empty state mask makes the kernel answer NLMSG_DONE at once, proving that the
@@ -253,10 +243,7 @@ std::error_code netlink_probe(error_info& info) noexcept {
         std::vector<tcp_row> rows;
         return netlink_dump(fd.get(), {netlink_request::by_family, AF_INET, 0},
                             address_family::ipv4, state_set::all(), rows, info);
-    } catch (const std::bad_alloc&) {
-        info.message = "out of memory";
-        return std::make_error_code(std::errc::not_enough_memory);
-    }
+    });
 }
 
 namespace test_seams {

@@ -43,7 +43,7 @@ std::error_code netlink_dump(int fd, const netlink_dump_request& request, addres
                              const netlink_datagram_sink* sink = nullptr);
 
 // The backend contract's snapshot, over netlink.
-std::error_code netlink_snapshot(const snapshot_options& options, backend_output& out,
+std::error_code netlink_snapshot(const snapshot_options& options, backend_rows& out,
                                  error_info& info) noexcept;
 
 // Whether a netlink dump works here: opens a socket and runs an empty dump.

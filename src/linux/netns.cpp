@@ -69,13 +69,7 @@ std::error_code run_in_netns(int ns_fd, const std::string& ns_name,
                 result = {err, std::system_category()};
                 return;
             }
-            try {
-                result = fn(thread_info);
-            } catch (const std::bad_alloc&) {
-                result = std::make_error_code(std::errc::not_enough_memory);
-            } catch (...) {
-                result = std::make_error_code(std::errc::state_not_recoverable);
-            }
+            result = guarded(thread_info, [&] { return fn(thread_info); });
         });
         worker.join();
     } catch (const std::system_error& e) {
@@ -87,9 +81,9 @@ std::error_code run_in_netns(int ns_fd, const std::string& ns_name,
     return result;
 }
 
-std::error_code procfs_snapshot_in_netns(const snapshot_options& options, backend_output& out,
+std::error_code procfs_snapshot_in_netns(const snapshot_options& options, backend_rows& out,
                                          error_info& info) noexcept {
-    try {
+    return guarded(info, [&]() -> std::error_code {
         if (options.proc_root.empty()) {  // would read /<pid>/net or /thread-self/net
             info.message = "empty proc root (expected a directory such as /proc)";
             return make_error_code(errc::invalid_argument);
@@ -109,10 +103,7 @@ std::error_code procfs_snapshot_in_netns(const snapshot_options& options, backen
             ns.get(), spec.path,
             [&](error_info& thread_info) { return procfs_snapshot(inner, out, thread_info); },
             info);
-    } catch (const std::bad_alloc&) {
-        info.message = "out of memory";
-        return std::make_error_code(std::errc::not_enough_memory);
-    }
+    });
 }
 
 }  // namespace tcptable::detail

@@ -37,7 +37,7 @@ std::error_code run_in_netns(int ns_fd, const std::string& ns_name,
 // The procfs backend for options.netns: a pid reads <proc_root>/<pid>/net/tcp{,6}; a path reads
 // /proc/thread-self/net/tcp{,6} from a thread that joined the namespace, since /proc/net shows
 // the reading thread's namespace (proc(5), /proc/pid/net).
-std::error_code procfs_snapshot_in_netns(const snapshot_options& options, backend_output& out,
+std::error_code procfs_snapshot_in_netns(const snapshot_options& options, backend_rows& out,
                                          error_info& info) noexcept;
 
 }  // namespace tcptable::detail

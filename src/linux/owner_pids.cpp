@@ -78,7 +78,7 @@ struct inode_slot {
 
 std::error_code map_owner_pids(const std::string& proc_dir, std::vector<tcp_row>& rows,
                                owner_scan_result& result, error_info& info) noexcept {
-    try {
+    return guarded(info, [&]() -> std::error_code {
         // The table's inodes, sorted for binary search: only these are looked up.
         std::vector<inode_slot> index;
         index.reserve(rows.size());
@@ -136,17 +136,14 @@ std::error_code map_owner_pids(const std::string& proc_dir, std::vector<tcp_row>
         for (const tcp_row& r : rows)
             if (r.inode != 0 && r.pid == 0) ++result.unmapped_rows;
         return {};
-    } catch (const std::bad_alloc&) {
-        info.message = "out of memory";
-        return std::make_error_code(std::errc::not_enough_memory);
-    }
+    });
 }
 
 // Where to look for processes: the proc root itself when it is a proc mount; the host's /proc
 // when the root is one process's view (/proc/<pid>, another namespace's table) or a namespace
 // was named; nowhere for a directory of captured files, whose inodes name no live socket.
-std::error_code platform_fill_owners(const snapshot_options& options, backend_output& out,
-                                     error_info& info) noexcept {
+std::error_code fill_owner_pids(const snapshot_options& options, tcp_table& out,
+                                error_info& info) noexcept {
     std::string dir;
     struct stat st;
     if (!options.netns.empty()) {
@@ -157,12 +154,12 @@ std::error_code platform_fill_owners(const snapshot_options& options, backend_ou
         dir = "/proc";
     }
     if (dir.empty()) {
-        for (tcp_row& r : out.rows)
+        for (const tcp_row& r : out)
             if (r.inode != 0) ++out.unmapped_owner_rows;
         return {};
     }
     owner_scan_result result;
-    auto ec = map_owner_pids(dir, out.rows, result, info);
+    auto ec = map_owner_pids(dir, out.mutable_rows(), result, info);
     out.unmapped_owner_rows = result.unmapped_rows;
     out.unreadable_processes = result.unreadable_processes;
     return ec;

@@ -18,4 +18,11 @@ struct owner_scan_result {
 std::error_code map_owner_pids(const std::string& proc_dir, std::vector<tcp_row>& rows,
                                owner_scan_result& result, error_info& info) noexcept;
 
+// Fills the owners of `out`'s rows and its owner counters, for options.owner_pids: from the proc
+// root when it is a proc mount, from the host's /proc for one process's view or a named
+// namespace, and not at all for a directory of captured files (their inodes name no live
+// socket; every row with an inode counts as unmapped).
+std::error_code fill_owner_pids(const snapshot_options& options, tcp_table& out,
+                                error_info& info) noexcept;
+
 }  // namespace tcptable::detail

@@ -5,6 +5,7 @@
 #include "../common/backend.hpp"
 #include "netlink_backend.hpp"
 #include "netns.hpp"
+#include "owner_pids.hpp"
 #include "procfs_backend.hpp"
 #include "sockstat.hpp"
 #include "test_seams.hpp"
@@ -30,16 +31,15 @@ bool netlink_unavailable(const std::error_code& ec) noexcept {
     }
 }
 
-std::error_code procfs_any(const snapshot_options& options, backend_output& out,
+std::error_code procfs_any(const snapshot_options& options, backend_rows& out,
                            error_info& info) noexcept {
     if (options.netns.empty()) return procfs_snapshot(options, out, info);
     return procfs_snapshot_in_netns(options, out, info);
 }
 
-}  // namespace
-
-std::error_code platform_snapshot(const snapshot_options& options, backend_output& out,
-                                  error_info& info) noexcept {
+// The rows from the backend asked for (or, for automatic, the one that works here).
+std::error_code backend_snapshot(const snapshot_options& options, backend_rows& out,
+                                 error_info& info) noexcept {
     // A full table of this namespace: size the vector once. Filtered or other-namespace reads
     // grow as they go rather than reserve for rows they will not return.
     if (options.states.is_all() && options.netns.empty() && options.proc_root == "/proc") {
@@ -80,6 +80,19 @@ std::error_code platform_snapshot(const snapshot_options& options, backend_outpu
     info.message = std::string("backend ") + std::string(to_string(options.backend)) +
                    " is not available on Linux";
     return make_error_code(errc::not_supported);
+}
+
+}  // namespace
+
+std::error_code platform_snapshot(const snapshot_options& options, tcp_table& out,
+                                  error_info& info) noexcept {
+    return guarded(info, [&] {
+        backend_rows rows{out.mutable_rows()};
+        if (auto ec = backend_snapshot(options, rows, info)) return ec;
+        if (!rows.states_filtered) keep_states(rows.rows, options.states);
+        if (options.owner_pids) return fill_owner_pids(options, out, info);
+        return std::error_code{};
+    });
 }
 
 backend_kind platform_default_backend() noexcept {

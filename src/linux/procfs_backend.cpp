@@ -20,13 +20,6 @@ namespace {
 // it costs nothing either, and serves kernels or files that do fill it.
 constexpr std::size_t read_chunk = 256 * 1024;
 
-std::error_code os_error(error_info& info, const std::string& path, const char* what, int err) {
-    info.file = path;
-    info.line = 0;
-    info.message = std::string(what) + ": " + std::strerror(err);
-    return {err, std::system_category()};
-}
-
 }  // namespace
 
 std::size_t drop_repeated_rows(std::vector<tcp_row>& rows, std::size_t first) {
@@ -74,7 +67,7 @@ std::error_code procfs_read_file(const std::string& path, ip_family family, stat
         ssize_t n = ::read(fd.get(), buf.get() + used, read_chunk - used);
         if (n < 0) {
             if (errno == EINTR) continue;
-            return os_error(info, path, "cannot read", errno);
+            return os_error(info, "cannot read", errno, path);
         }
         if (n == 0) break;
         std::size_t have = used + std::size_t(n);
@@ -101,9 +94,9 @@ std::error_code procfs_read_file(const std::string& path, ip_family family, stat
     return {};
 }
 
-std::error_code procfs_snapshot(const snapshot_options& options, backend_output& out,
+std::error_code procfs_snapshot(const snapshot_options& options, backend_rows& out,
                                 error_info& info) noexcept {
-    try {
+    return guarded(info, [&]() -> std::error_code {
         if (options.proc_root.empty()) {  // "" + "/net/tcp" would read /net/tcp
             info.message = "empty proc root (expected a directory such as /proc)";
             return make_error_code(errc::invalid_argument);
@@ -129,10 +122,7 @@ std::error_code procfs_snapshot(const snapshot_options& options, backend_output&
         }
         out.states_filtered = true;
         return {};
-    } catch (const std::bad_alloc&) {
-        info.message = "out of memory";
-        return std::make_error_code(std::errc::not_enough_memory);
-    }
+    });
 }
 
 }  // namespace tcptable::detail

@@ -6,7 +6,7 @@
 namespace tcptable::detail {
 
 // Reads `<proc_root>/net/tcp` and/or `tcp6` per options.family into out.rows.
-std::error_code procfs_snapshot(const snapshot_options& options, backend_output& out,
+std::error_code procfs_snapshot(const snapshot_options& options, backend_rows& out,
                                 error_info& info) noexcept;
 
 // Reads one file into out, `path` naming it, dropping rows the kernel listed twice (see

@@ -17,18 +17,12 @@ namespace {
 std::error_code read_snmp(const std::string& path, tcp_statistics& stats, error_info& info) {
     unique_fd fd;
     if (auto ec = open_regular_file(path, fd, info)) return ec;
-    auto os_error = [&](const char* what) {
-        int err = errno;
-        info.file = path;
-        info.message = std::string(what) + ": " + std::strerror(err);
-        return std::error_code(err, std::system_category());
-    };
     std::string text;
     char buf[16384];
     for (;;) {
         ssize_t n = ::read(fd.get(), buf, sizeof buf);
         if (n < 0 && errno == EINTR) continue;
-        if (n < 0) return os_error("cannot read");
+        if (n < 0) return os_error(info, "cannot read", errno, path);
         if (n == 0) break;
         text.append(buf, std::size_t(n));
         if (text.size() > (1u << 20)) {
@@ -44,7 +38,7 @@ std::error_code read_snmp(const std::string& path, tcp_statistics& stats, error_
 
 std::error_code platform_statistics(const statistics_options& options, tcp_statistics& stats,
                                     error_info& info) noexcept {
-    try {
+    return guarded(info, [&]() -> std::error_code {
         if (options.proc_root.empty()) {  // "" + "/net/snmp" would read /net/snmp
             info.message = "empty proc root (expected a directory such as /proc)";
             return make_error_code(errc::invalid_argument);
@@ -64,10 +58,7 @@ std::error_code platform_statistics(const statistics_options& options, tcp_stati
                 return read_snmp("/proc/thread-self/net/snmp", stats, inner);
             },
             info);
-    } catch (const std::bad_alloc&) {
-        info.message = "out of memory";
-        return std::make_error_code(std::errc::not_enough_memory);
-    }
+    });
 }
 
 }  // namespace tcptable::detail

@@ -3,15 +3,8 @@
 
 namespace tcptable::detail {
 
-std::error_code platform_snapshot(const snapshot_options&, backend_output&,
-                                  error_info& info) noexcept {
+std::error_code platform_snapshot(const snapshot_options&, tcp_table&, error_info& info) noexcept {
     info.message = "no TCP table backend for this platform";
-    return make_error_code(errc::not_supported);
-}
-
-std::error_code platform_fill_owners(const snapshot_options&, backend_output&,
-                                     error_info& info) noexcept {
-    info.message = "owner pids are not supported on this platform";
     return make_error_code(errc::not_supported);
 }
 

@@ -172,9 +172,9 @@ std::error_code win32_failure(const char* call, std::uint32_t status, error_info
     return error_from_win32(status);
 }
 
-std::error_code iphlpapi_snapshot(const snapshot_options& options, backend_output& out,
+std::error_code iphlpapi_snapshot(const snapshot_options& options, backend_rows& out,
                                   error_info& info) noexcept {
-    try {
+    return guarded(info, [&]() -> std::error_code {
         if (options.family != address_family::ipv6) {
             if (auto ec = read_family(ip_family::ipv4, options, out.rows, info)) return ec;
         }
@@ -191,10 +191,7 @@ std::error_code iphlpapi_snapshot(const snapshot_options& options, backend_outpu
         }
         out.states_filtered = true;
         return {};
-    } catch (const std::bad_alloc&) {
-        info.message = "out of memory";
-        return std::make_error_code(std::errc::not_enough_memory);
-    }
+    });
 }
 
 }  // namespace tcptable::detail

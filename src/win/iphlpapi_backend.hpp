@@ -8,7 +8,7 @@
 
 namespace tcptable::detail {
 
-std::error_code iphlpapi_snapshot(const snapshot_options& options, backend_output& out,
+std::error_code iphlpapi_snapshot(const snapshot_options& options, backend_rows& out,
                                   error_info& info) noexcept;
 
 // Records a failed call in `info` (the call's name and the system's text for the status) and

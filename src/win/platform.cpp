@@ -1,16 +1,33 @@
-// Windows: picks the backend for a snapshot. iphlpapi is the only one; the Linux backends are
-// not available here.
+// SPDX-License-Identifier: MIT
+// Windows: picks the backend for a snapshot. iphlpapi is the only one; the Linux backends and
+// their options are not available here.
 #include "../common/backend.hpp"
 #include "iphlpapi_backend.hpp"
 
 namespace tcptable::detail {
 
-std::error_code platform_snapshot(const snapshot_options& options, backend_output& out,
+std::error_code platform_snapshot(const snapshot_options& options, tcp_table& out,
                                   error_info& info) noexcept {
+    // Options only Linux can honour are refused, never ignored: a caller asking for another
+    // namespace must not silently get this one's table.
+    if (options.proc_root != "/proc") {
+        info.message = "proc_root (" + options.proc_root + ") is not available on Windows";
+        return make_error_code(errc::not_supported);
+    }
+    if (!options.netns.empty()) {
+        info.message = "network namespaces (" + options.netns + ") are not available on Windows";
+        return make_error_code(errc::not_supported);
+    }
     switch (options.backend) {
         case backend_kind::automatic:
         case backend_kind::iphlpapi:
-            return iphlpapi_snapshot(options, out, info);
+            return guarded(info, [&] {
+                // GetExtendedTcpTable puts the owning pid on every row when owners are asked.
+                backend_rows rows{out.mutable_rows()};
+                if (auto ec = iphlpapi_snapshot(options, rows, info)) return ec;
+                if (!rows.states_filtered) keep_states(rows.rows, options.states);
+                return std::error_code{};
+            });
         case backend_kind::procfs:
         case backend_kind::netlink:
             break;
@@ -18,12 +35,6 @@ std::error_code platform_snapshot(const snapshot_options& options, backend_outpu
     info.message = std::string("backend ") + std::string(to_string(options.backend)) +
                    " is not available on Windows";
     return make_error_code(errc::not_supported);
-}
-
-// GetExtendedTcpTable already put the owning pid on every row during the snapshot.
-std::error_code platform_fill_owners(const snapshot_options&, backend_output&,
-                                     error_info&) noexcept {
-    return {};
 }
 
 backend_kind platform_default_backend() noexcept { return backend_kind::iphlpapi; }

@@ -31,7 +31,11 @@ mib_tcp_stats fields_of(const MIB_TCPSTATS& s) noexcept {
 
 std::error_code platform_statistics(const statistics_options& options, tcp_statistics& stats,
                                     error_info& info) noexcept {
-    try {
+    if (options.proc_root != "/proc" || !options.netns.empty()) {
+        info.message = "proc_root and netns are not available on Windows";
+        return make_error_code(errc::not_supported);
+    }
+    return guarded(info, [&]() -> std::error_code {
         // Windows keeps TCP counters per family (GetTcpStatisticsEx: Family); "both" adds the
         // IPv6 counters to the IPv4 ones, which is what Linux's shared counters hold.
         bool first = true;
@@ -53,10 +57,7 @@ std::error_code platform_statistics(const statistics_options& options, tcp_stati
             add_mib_statistics(stats, fields_of(s), first);
         }
         return {};
-    } catch (const std::bad_alloc&) {
-        info.message = "out of memory";
-        return std::make_error_code(std::errc::not_enough_memory);
-    }
+    });
 }
 
 }  // namespace tcptable::detail

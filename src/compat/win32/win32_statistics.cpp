@@ -19,19 +19,21 @@ DWORD signed32(std::int64_t value) noexcept { return static_cast<DWORD>(value); 
 
 ULONG fill_statistics(PMIB_TCPSTATS out, tcptable::address_family family) noexcept {
     if (out == nullptr) return ERROR_INVALID_PARAMETER;
-    std::error_code ec;
-    tcptable::tcp_statistics s = tcptable::statistics({}, ec);
-    if (ec) return tcptable::detail::win32_error_from(ec);
-
     // Linux keeps one set of TCP counters for IPv4 and IPv6 (/proc/net/snmp "Tcp:"), so every
-    // counter is the same for both families except the two this layer can count from the
-    // family's own table.
+    // counter is the same for both families except the two this layer counts from the
+    // family's own table: one table read, and the counters.
     std::vector<tcptable::tcp_row> rows;
     if (ULONG err =
             tcptable::detail::win32_rows(family, tcptable::state_set::all(), false, false, rows))
         return err;
+    tcptable::tcp_table table(std::move(rows));
+    tcptable::statistics_options so;
+    so.family = family;
+    std::error_code ec;
+    tcptable::tcp_statistics s = tcptable::statistics(so, table, ec);
+    if (ec) return tcptable::detail::win32_error_from(ec);
     std::uint64_t established = 0;
-    for (const auto& r : rows)
+    for (const auto& r : table)
         // RFC 1213 tcpCurrEstab: connections in ESTABLISHED or CLOSE-WAIT.
         if (r.state == tcptable::tcp_state::established ||
             r.state == tcptable::tcp_state::close_wait)
@@ -53,7 +55,7 @@ ULONG fill_statistics(PMIB_TCPSTATS out, tcptable::address_family family) noexce
     m.dwRetransSegs = counter32(s.retrans_segs);
     m.dwInErrs = counter32(s.in_errs);
     m.dwOutRsts = counter32(s.out_rsts);
-    m.dwNumConns = counter32(rows.size());
+    m.dwNumConns = counter32(s.num_conns);
     *out = m;
     return NO_ERROR;
 }
