@@ -2,12 +2,16 @@
 # Installs what tcptable needs to build and test, from Debian 12's packages (run as root).
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
+#   scripts/install-deps.sh               everything the tests need
+#   scripts/install-deps.sh --build-only  only what the library and the CLI need
 packages=(
   cmake ninja-build g++ pkg-config
   libboost-dev            # Boost.Endian, Boost.Asio (header-only)
   libcli11-dev            # CLI parsing
   nlohmann-json3-dev      # JSON
   libfmt-dev              # text formatting
+)
+[[ ${1:-} == --build-only ]] || packages+=(
   libgtest-dev libgmock-dev  # GoogleTest
   libbenchmark-dev        # Google Benchmark
   iproute2                # ss, ip netns: the tests cross-check against them

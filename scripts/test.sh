@@ -24,7 +24,10 @@ for s in $stages; do
   case $s in
     linux)
       stage linux
-      cmake -S . -B build -G Ninja -DTCPTABLE_WERROR=ON
+      # Tests, benchmarks and examples on: the README's first command may have configured
+      # build/ without them.
+      cmake -S . -B build -G Ninja -DTCPTABLE_WERROR=ON -DTCPTABLE_BUILD_TESTS=ON \
+        -DTCPTABLE_BUILD_BENCH=ON -DTCPTABLE_BUILD_EXAMPLES=ON
       cmake --build build
       ctest --test-dir build --output-on-failure -j2 -LE long
       ;;
