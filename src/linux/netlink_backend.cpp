@@ -34,8 +34,8 @@ constexpr int receive_timeout_seconds = 10;
 // EINTR retries per receive, so a signal storm cannot spin us forever.
 constexpr int max_eintr_retries = 1000;
 
-std::atomic<int> forced_socket_errno{0};
-std::atomic<bool> legacy_refused{false};
+using seam_state::forced_socket_errno;
+using seam_state::legacy_refused;
 std::atomic<std::uint32_t> next_sequence{1};
 
 std::error_code make_socket(unique_fd& fd, error_info& info) {
@@ -246,15 +246,8 @@ std::error_code netlink_probe(error_info& info) noexcept {
     });
 }
 
-namespace test_seams {
-
-void set_netlink_refusal(int errno_value) noexcept {
-    forced_socket_errno.store(errno_value, std::memory_order_relaxed);
-}
-
-void set_legacy_refused(bool refused) noexcept {
-    legacy_refused.store(refused, std::memory_order_relaxed);
-}
-
-}  // namespace test_seams
+namespace seam_state {
+std::atomic<int> forced_socket_errno{0};
+std::atomic<bool> legacy_refused{false};
+}  // namespace seam_state
 }  // namespace tcptable::detail

@@ -13,8 +13,7 @@
 namespace tcptable::detail {
 namespace {
 
-// 0 until probed, then 1 + the backend_kind automatic resolves to.
-std::atomic<int> probed_default{0};
+using seam_state::probed_default;
 
 // The errors that mean "no netlink here" rather than "netlink failed": a sandbox or seccomp
 // filter refusing the socket or its family, or a kernel built without sock_diag.
@@ -108,9 +107,7 @@ backend_kind platform_default_backend() noexcept {
     return kind;
 }
 
-namespace test_seams {
-
-void forget_default_backend() noexcept { probed_default.store(0, std::memory_order_release); }
-
-}  // namespace test_seams
+namespace seam_state {
+std::atomic<int> probed_default{0};
+}  // namespace seam_state
 }  // namespace tcptable::detail

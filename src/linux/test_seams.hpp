@@ -1,19 +1,33 @@
-// Internal switches for tests only: nothing in the library sets them, and no environment
-// variable or option reaches them.
+// SPDX-License-Identifier: MIT
+// Internal switches for tests only. The state lives in the library (seam_state, read by the
+// backends; nothing in the library sets it); the setters are defined in a test-only object,
+// tests/support/linux_test_seams.cpp, so they do not ship in the library.
 #pragma once
 
-namespace tcptable::detail::test_seams {
+#include <atomic>
+
+namespace tcptable::detail {
+
+namespace seam_state {
+// netlink_backend.cpp: an errno every netlink socket creation fails with (0: off).
+extern std::atomic<int> forced_socket_errno;
+// netlink_backend.cpp: the kernel refused the legacy TCPDIAG_GETSOCK request (remembered).
+extern std::atomic<bool> legacy_refused;
+// platform.cpp: 0 until probed, then 1 + the backend_kind automatic resolves to.
+extern std::atomic<int> probed_default;
+}  // namespace seam_state
+
+namespace test_seams {
 
 // Makes every netlink socket creation fail with this errno (0: off), as in a sandbox that
-// refuses NETLINK_SOCK_DIAG. Defined in netlink_backend.cpp.
+// refuses NETLINK_SOCK_DIAG.
 void set_netlink_refusal(int errno_value) noexcept;
 
 // Forgets the cached answer of platform_default_backend(), so the next call probes again.
-// Defined in platform.cpp.
 void forget_default_backend() noexcept;
 
 // Forgets that the kernel refused the legacy TCPDIAG_GETSOCK request, or pretends it did.
-// Defined in netlink_backend.cpp.
 void set_legacy_refused(bool refused) noexcept;
 
-}  // namespace tcptable::detail::test_seams
+}  // namespace test_seams
+}  // namespace tcptable::detail

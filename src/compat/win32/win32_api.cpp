@@ -44,11 +44,18 @@ static_assert(sizeof(MIB_TCP6TABLE_OWNER_PID) == 60 &&
 static_assert(sizeof(MIB_TCPSTATS) == 60);
 
 namespace tcptable::detail {
-namespace {
 
+namespace seam_state {
 std::atomic<win32_rows_hook> rows_hook{nullptr};
 std::atomic<void*> rows_hook_context{nullptr};
 std::atomic<bool> snapshot_bypass{false};
+}  // namespace seam_state
+
+namespace {
+
+using seam_state::rows_hook;
+using seam_state::rows_hook_context;
+using seam_state::snapshot_bypass;
 
 DWORD mib_state(tcp_state s) noexcept { return static_cast<DWORD>(s); }
 
@@ -160,13 +167,6 @@ bool family_from(ULONG af, address_family& family) noexcept {
 }
 
 }  // namespace
-
-void set_win32_rows_hook(win32_rows_hook hook, void* context) noexcept {
-    rows_hook_context.store(context);
-    rows_hook.store(hook);
-}
-
-void set_win32_snapshot_bypass(bool bypass) noexcept { snapshot_bypass.store(bypass); }
 
 unsigned long win32_error_from(const std::error_code& ec) noexcept {
     // Out of memory is the one failure Windows' own callers are used to handle.

@@ -1,6 +1,7 @@
 // Internals of the Win32 API layer (win32_api.cpp) that tests reach through the object library.
 #pragma once
 
+#include <atomic>
 #include <system_error>
 #include <tcptable/snapshot.hpp>
 #include <vector>
@@ -13,6 +14,13 @@ namespace tcptable::detail {
 // call runs on another thread; pass nullptr to remove it.
 using win32_rows_hook = void (*)(std::vector<tcp_row>& rows, void* context);
 void set_win32_rows_hook(win32_rows_hook hook, void* context) noexcept;
+// The seams' state, read by win32_api.cpp; the two setters are defined in a test-only object
+// (tests/support/win32_test_seams.cpp) and do not ship in the library.
+namespace seam_state {
+extern std::atomic<win32_rows_hook> rows_hook;
+extern std::atomic<void*> rows_hook_context;
+extern std::atomic<bool> snapshot_bypass;
+}  // namespace seam_state
 
 // Test seam: with `bypass` set, the Win32 table functions take no snapshot and the rows hook
 // alone supplies the rows, so a fuzzer drives the buffer contract without reading a live table

@@ -1,0 +1,20 @@
+// SPDX-License-Identifier: MIT
+// The setters of src/linux/test_seams.hpp: a test-only object, linked into the tests and never
+// into the library.
+#include "linux/test_seams.hpp"
+
+namespace tcptable::detail::test_seams {
+
+void set_netlink_refusal(int errno_value) noexcept {
+    seam_state::forced_socket_errno.store(errno_value, std::memory_order_relaxed);
+}
+
+void forget_default_backend() noexcept {
+    seam_state::probed_default.store(0, std::memory_order_release);
+}
+
+void set_legacy_refused(bool refused) noexcept {
+    seam_state::legacy_refused.store(refused, std::memory_order_relaxed);
+}
+
+}  // namespace tcptable::detail::test_seams
