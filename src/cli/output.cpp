@@ -1,12 +1,11 @@
 #include "output.hpp"
 
-#include <fcntl.h>
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <nlohmann/json.hpp>
+#include <tcptable/process.hpp>
 #include <unordered_map>
 
 namespace tcptable::cli {
@@ -43,12 +42,14 @@ void flush(std::FILE* out, fmt::memory_buffer& buf) {
     buf.clear();
 }
 
-// Names as printed (escaped), once per process.
+// Names as printed (escaped), once per process; "" for a process whose name is unknown (gone
+// since the snapshot, or not ours to read).
 class name_cache {
   public:
     const std::string& get(std::uint32_t pid) {
         auto [it, inserted] = names_.try_emplace(pid);
-        if (inserted) it->second = printable(process_name(pid));
+        std::error_code ec;
+        if (inserted) it->second = printable(tcptable::process_name(pid, ec));
         return it->second;
     }
 
@@ -71,25 +72,6 @@ void write_out(std::FILE* out, std::string_view text) {
 void flush_out(std::FILE* out) {
     errno = 0;
     if (std::fflush(out) != 0 || std::ferror(out)) throw write_error(errno != 0 ? errno : EIO);
-}
-
-std::string process_name(std::uint32_t pid) {
-    if (pid == 0) return {};
-    // comm holds at most 15 bytes (TASK_COMM_LEN) and a newline; a name may hold newlines of
-    // its own, so only the last one is dropped.
-    const std::string path = "/proc/" + std::to_string(pid) + "/comm";
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-    if (fd < 0) return {};
-    char buf[64];
-    ssize_t n;
-    do {
-        n = ::read(fd, buf, sizeof buf);
-    } while (n < 0 && errno == EINTR);
-    ::close(fd);
-    if (n <= 0) return {};
-    std::string name(buf, std::size_t(n));
-    if (name.back() == '\n') name.pop_back();
-    return name;
 }
 
 namespace {

@@ -37,7 +37,8 @@ struct print_options {
 
 // The print_ functions write through write_out and so throw write_error; the caller flushes.
 
-// Writes the table as aligned text; `names` holds one process name per row when pids are shown.
+// Writes the table as aligned text; with show_pid, each owner's pid and name
+// (tcptable::process_name, through printable()).
 void print_text(std::FILE* out, const tcp_table& table, const print_options& opts);
 
 // One row as a JSON object with the documented keys ("pid", "inode", "uid" only when known).
@@ -49,12 +50,9 @@ void print_json(std::FILE* out, const tcp_table& table, const print_options& opt
 // Writes the MIB_TCPSTATS counters, as "Name value" lines or as one JSON object.
 void print_statistics(std::FILE* out, const tcp_statistics& s, bool json);
 
-// The command name of a process (/proc/<pid>/comm), or "" when unknown. Raw bytes: any user
-// sets their own (prctl PR_SET_NAME, the executable's name); print it through printable().
-std::string process_name(std::uint32_t pid);
-
-// `text` made safe for a terminal: C0 controls, DEL, C1 controls (U+0080 to U+009F) and bytes
-// that are not UTF-8 become \xNN, a backslash \\; valid UTF-8 otherwise stays as it is.
+// `text` made safe for a terminal (process names are raw bytes, see <tcptable/process.hpp>): C0
+// controls, DEL, C1 controls (U+0080 to U+009F) and bytes that are not UTF-8 become \xNN, a
+// backslash \\; valid UTF-8 otherwise stays as it is.
 std::string printable(std::string_view text);
 
 // `j` as JSON text. Invalid UTF-8 in a string becomes U+FFFD instead of an exception
