@@ -11,29 +11,13 @@
 namespace tcptable::cli {
 namespace {
 
-// "127.0.0.1:80", "[::1]:80"; a port of 0 on an unspecified remote address prints as "*".
-void format_endpoint(fmt::memory_buffer& buf, const ip_address& a, std::uint16_t port,
+// One endpoint column; long IPv6 endpoints push the next column right, as ss does.
+void endpoint_column(fmt::memory_buffer& buf, const ip_address& a, std::uint16_t port,
                      bool star_zero_port) {
-    char text[ip_address::max_text_length];
-    char* end = a.to_chars(text, text + sizeof text);
-    std::string_view addr(text, std::size_t(end - text));
-    std::size_t start = buf.size();
-    if (a.is_v6()) {
-        buf.push_back('[');
-        buf.append(addr);
-        buf.push_back(']');
-    } else {
-        buf.append(addr);
-    }
-    buf.push_back(':');
-    if (star_zero_port && port == 0 && a.is_unspecified())
-        buf.push_back('*');
-    else
-        fmt::format_to(std::back_inserter(buf), "{}", port);
-    // Pad to a column; long IPv6 endpoints push the next column right, as ss does.
+    const std::size_t start = buf.size();
+    append_endpoint(buf, a, port, star_zero_port);
     constexpr std::size_t width = 23;
-    std::size_t len = buf.size() - start;
-    for (std::size_t i = len; i < width; ++i) buf.push_back(' ');
+    for (std::size_t i = buf.size() - start; i < width; ++i) buf.push_back(' ');
     buf.push_back(' ');
 }
 
@@ -58,6 +42,30 @@ class name_cache {
 };
 
 }  // namespace
+
+void append_endpoint(fmt::memory_buffer& out, const ip_address& a, std::uint16_t port,
+                     bool star_zero_port) {
+    char text[ip_address::max_text_length];
+    const std::string_view addr(text, std::size_t(a.to_chars(text, text + sizeof text) - text));
+    if (a.is_v6()) {
+        out.push_back('[');
+        out.append(addr);
+        out.push_back(']');
+    } else {
+        out.append(addr);
+    }
+    out.push_back(':');
+    if (star_zero_port && port == 0 && a.is_unspecified())
+        out.push_back('*');
+    else
+        fmt::format_to(std::back_inserter(out), "{}", port);
+}
+
+std::string endpoint_text(const ip_address& a, std::uint16_t port) {
+    fmt::memory_buffer buf;
+    append_endpoint(buf, a, port);
+    return fmt::to_string(buf);
+}
 
 write_error::write_error(int error)
     : std::runtime_error(std::string("write error: ") + std::strerror(error)), error_(error) {}
@@ -160,8 +168,8 @@ void print_text(std::FILE* out, const tcp_table& table, const print_options& opt
     name_cache names;
     for (const tcp_row& r : table) {
         buf.append(std::string_view(r.family() == ip_family::ipv4 ? "tcp   " : "tcp6  "));
-        format_endpoint(buf, r.local_address, r.local_port, false);
-        format_endpoint(buf, r.remote_address, r.remote_port, true);
+        endpoint_column(buf, r.local_address, r.local_port, false);
+        endpoint_column(buf, r.remote_address, r.remote_port, true);
         std::string_view state = to_string(r.state);
         buf.append(state);
         if (opts.show_pid) {

@@ -1,8 +1,10 @@
 // How the CLI prints a table: text like netstat/ss, or JSON.
 #pragma once
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <cstdint>
 #include <cstdio>
 #include <stdexcept>
 #include <string>
@@ -29,6 +31,13 @@ void write_out(std::FILE* out, std::string_view text);
 
 // Flushes `out` and checks its error flag, or throws write_error.
 void flush_out(std::FILE* out);
+
+// An address and a port as the CLI prints them: "127.0.0.1:80", "[::1]:80", "[fe80::1%2]:80".
+// With `star_zero_port`, port 0 of an unspecified address prints as "*" (netstat's remote end
+// of a listener: "0.0.0.0:*", "[::]:*").
+void append_endpoint(fmt::memory_buffer& out, const ip_address& a, std::uint16_t port,
+                     bool star_zero_port = false);
+std::string endpoint_text(const ip_address& a, std::uint16_t port);
 
 struct print_options {
     bool show_pid = false;
