@@ -73,8 +73,11 @@ int print_cli_exit(const CLI::App& app, const CLI::Error& e) {
 // Descriptors 0 to 2 that are closed get /dev/null, so that nothing opened later (a /proc file,
 // a netlink socket) takes their number and receives what is meant for stdout or stderr. A
 // closed stdout gets it read-only: writes to it still fail, with EBADF. True if it was closed.
+// POSIX only: on Windows the CLI opens no descriptor (iphlpapi is a call), so none can take
+// their place; a write to a closed stdout is left to the checked writes (write_out).
 bool reserve_standard_descriptors() {
     bool stdout_closed = false;
+#ifndef _WIN32
     for (int fd = 0; fd <= 2; ++fd) {
         if (::fcntl(fd, F_GETFD) != -1 || errno != EBADF) continue;
         // The lowest free descriptor: `fd` itself, those below it being open.
@@ -82,6 +85,7 @@ bool reserve_standard_descriptors() {
         if (got >= 0 && got != fd) ::close(got);
         if (fd == 1) stdout_closed = true;
     }
+#endif
     return stdout_closed;
 }
 
