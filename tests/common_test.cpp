@@ -152,6 +152,16 @@ TEST(ip_address, prints_and_parses) {
     EXPECT_EQ(ip_address::parse("127.0.0.1")->to_v4_uint(), 0x7f000001u);
 }
 
+TEST(ip_address, link_local_is_fe80_10_and_169_254_16) {
+    for (const char* yes :
+         {"fe80::", "fe80::1%3", "febf:ffff::1", "fe81::1", "169.254.0.0", "169.254.255.255"})
+        EXPECT_TRUE(ip_address::parse(yes)->is_link_local()) << yes;
+    for (const char* no :
+         {"fec0::1", "fe7f::1", "ff02::1", "::1", "::", "2001:db8::1", "::ffff:169.254.1.1",
+          "169.253.1.1", "169.255.0.1", "127.0.0.1", "0.0.0.0", "254.169.0.1"})
+        EXPECT_FALSE(ip_address::parse(no)->is_link_local()) << no;
+}
+
 TEST(ip_address, rejects_malformed_text) {
     for (const char* bad : {"", "1.2.3", "1.2.3.4.5", "256.1.1.1", "01.2.3.4", "1..2.3", "a.b.c.d",
                             "1.2.3.4 ", ":", ":::", "1::2::3", "12345::", "1:2:3:4:5:6:7:8:9",

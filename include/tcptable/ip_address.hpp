@@ -74,6 +74,11 @@ class TCPTABLE_EXPORT ip_address {
         return bytes_[15] == 1;
     }
 
+    // Link-local: IPv6 fe80::/10 (RFC 4291, section 2.5.6), IPv4 169.254.0.0/16 (RFC 3927). An
+    // IPv6 one is the only kind whose scope id (its zone, the link) is part of what it names
+    // (RFC 4007, section 6); the backends keep the scope id for these alone.
+    bool is_link_local() const noexcept;
+
     // Canonical text: dotted quad, or RFC 5952 IPv6 ("::1", "fe80::1%2").
     std::string to_string() const;
 

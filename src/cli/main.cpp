@@ -73,8 +73,11 @@ int print_cli_exit(const CLI::App& app, const CLI::Error& e) {
 // Descriptors 0 to 2 that are closed get /dev/null, so that nothing opened later (a /proc file,
 // a netlink socket) takes their number and receives what is meant for stdout or stderr. A
 // closed stdout gets it read-only: writes to it still fail, with EBADF. True if it was closed.
+// POSIX only: on Windows the CLI opens no descriptor (iphlpapi is a call), so none can take
+// their place; a write to a closed stdout is left to the checked writes (write_out).
 bool reserve_standard_descriptors() {
     bool stdout_closed = false;
+#ifndef _WIN32
     for (int fd = 0; fd <= 2; ++fd) {
         if (::fcntl(fd, F_GETFD) != -1 || errno != EBADF) continue;
         // The lowest free descriptor: `fd` itself, those below it being open.
@@ -82,6 +85,7 @@ bool reserve_standard_descriptors() {
         if (got >= 0 && got != fd) ::close(got);
         if (fd == 1) stdout_closed = true;
     }
+#endif
     return stdout_closed;
 }
 
@@ -104,8 +108,8 @@ int run(int argc, char** argv, bool stdout_closed) {
     std::string backend = "auto";
     std::string proc_root = "/proc";
     std::string netns;
-    app.add_flag("-4,--ipv4", only4, "IPv4 rows only");
-    app.add_flag("-6,--ipv6", only6, "IPv6 rows only");
+    auto* ipv4_opt = app.add_flag("-4,--ipv4", only4, "IPv4 rows only");
+    auto* ipv6_opt = app.add_flag("-6,--ipv6", only6, "IPv6 rows only");
     app.add_option("--state", states,
                    "Only these states (comma-separated, e.g. LISTEN,ESTABLISHED)")
         ->delimiter(',');
@@ -122,9 +126,11 @@ int run(int argc, char** argv, bool stdout_closed) {
     app.add_flag("-p,--pid", pids, "Show the owning process id and name");
     auto* json_opt = app.add_flag("--json", json, "Print a JSON array of row objects");
     bool stats = false;
-    app.add_flag("--stats", stats, "Print the TCP statistics (GetTcpStatistics' MIB_TCPSTATS)");
+    auto* stats_opt =
+        app.add_flag("--stats", stats, "Print the TCP statistics (GetTcpStatistics' MIB_TCPSTATS)");
     bool count = false;
-    app.add_flag("--count", count, "Print a summary by state and family (like ss -s)");
+    auto* count_opt =
+        app.add_flag("--count", count, "Print a summary by state and family (like ss -s)");
     // Both as text, parsed below: CLI11 2.1 gives an optional value that was left out as an
     // empty string, or 0 for a number, and skips the option's checks for it.
     std::string watch_text;
@@ -151,6 +157,17 @@ int run(int argc, char** argv, bool stdout_closed) {
     // the output options are refused below), not unknown arguments.
     serve_cmd->fallthrough();
 
+    // Options choosing different outputs: one of them would be ignored. CLI11 refuses these
+    // pairs during parse() ("A excludes B"); the ones that depend on --format's value are
+    // checked after it.
+    ipv4_opt->excludes(ipv6_opt);
+    count_opt->excludes(stats_opt);
+    watch_opt->excludes(count_opt);
+    watch_opt->excludes(stats_opt);
+    for (CLI::Option* output :
+         {json_opt, count_opt, stats_opt, watch_opt, watch_limit_opt, format_opt})
+        serve_cmd->excludes(output);
+
     if (const char* arg = empty_assignment(argc, argv)) {
         std::fprintf(stderr, "tcptable: %s has an empty value (see --help)\n", arg);
         return exit_usage_error;
@@ -166,36 +183,27 @@ int run(int argc, char** argv, bool stdout_closed) {
         return exit_usage_error;
     }
 
-    // Options choosing different outputs: one of them would be ignored.
+    // The rest of the conflicts, which CLI11 cannot state: --format's value decides them.
     const bool watching = watch_opt->count() > 0, limited = watch_limit_opt->count() > 0;
-    const bool serving = static_cast<bool>(*serve_cmd), json_flag = json_opt->count() > 0;
     const bool format_given = format_opt->count() > 0, prometheus = format == "prometheus";
     const std::string format_arg = "--format " + format;
     const struct {
         bool both;
         const char* first;
-        const char* second;
     } conflicts[] = {
-        {serving && json_flag, "serve", "--json"},
-        {serving && count, "serve", "--count"},
-        {serving && stats, "serve", "--stats"},
-        {serving && watching, "serve", "--watch"},
-        {serving && limited, "serve", "--watch-limit"},
-        {serving && format_given, "serve", format_arg.c_str()},
-        {json_flag && format_given && format != "json", "--json", format_arg.c_str()},
-        {count && stats, "--count", "--stats"},
-        {watching && count, "--watch", "--count"},
-        {watching && stats, "--watch", "--stats"},
-        {watching && prometheus, "--watch", format_arg.c_str()},
-        {stats && prometheus, "--stats", format_arg.c_str()},
-        {count && prometheus, "--count", format_arg.c_str()},
+        {json_opt->count() > 0 && format_given && format != "json", "--json"},
+        {watching && prometheus, "--watch"},
+        {stats && prometheus, "--stats"},
+        {count && prometheus, "--count"},
     };
     for (const auto& c : conflicts) {
         if (!c.both) continue;
-        std::fprintf(stderr, "tcptable: %s and %s exclude each other (see --help)\n", c.first,
-                     c.second);
+        std::fprintf(stderr, "tcptable: %s excludes %s (see --help)\n", c.first,
+                     format_arg.c_str());
         return exit_usage_error;
     }
+    // Not CLI11's needs(): "--watch-limit 1 serve" is to say that serve excludes --watch-limit,
+    // and needs() is checked first.
     if (limited && !watching) {
         std::fprintf(stderr, "tcptable: --watch-limit needs --watch (see --help)\n");
         return exit_usage_error;
@@ -239,10 +247,6 @@ int run(int argc, char** argv, bool stdout_closed) {
 
     if (format == "json") json = true;
     tcptable::snapshot_options opts;
-    if (only4 && only6) {
-        std::fprintf(stderr, "tcptable: -4 and -6 exclude each other (see --help)\n");
-        return exit_usage_error;
-    }
     opts.family = only4   ? tcptable::address_family::ipv4
                   : only6 ? tcptable::address_family::ipv6
                           : tcptable::address_family::both;

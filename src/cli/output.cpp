@@ -1,40 +1,23 @@
 #include "output.hpp"
 
-#include <fcntl.h>
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <nlohmann/json.hpp>
+#include <tcptable/process.hpp>
 #include <unordered_map>
 
 namespace tcptable::cli {
 namespace {
 
-// "127.0.0.1:80", "[::1]:80"; a port of 0 on an unspecified remote address prints as "*".
-void format_endpoint(fmt::memory_buffer& buf, const ip_address& a, std::uint16_t port,
+// One endpoint column; long IPv6 endpoints push the next column right, as ss does.
+void endpoint_column(fmt::memory_buffer& buf, const ip_address& a, std::uint16_t port,
                      bool star_zero_port) {
-    char text[ip_address::max_text_length];
-    char* end = a.to_chars(text, text + sizeof text);
-    std::string_view addr(text, std::size_t(end - text));
-    std::size_t start = buf.size();
-    if (a.is_v6()) {
-        buf.push_back('[');
-        buf.append(addr);
-        buf.push_back(']');
-    } else {
-        buf.append(addr);
-    }
-    buf.push_back(':');
-    if (star_zero_port && port == 0 && a.is_unspecified())
-        buf.push_back('*');
-    else
-        fmt::format_to(std::back_inserter(buf), "{}", port);
-    // Pad to a column; long IPv6 endpoints push the next column right, as ss does.
+    const std::size_t start = buf.size();
+    append_endpoint(buf, a, port, star_zero_port);
     constexpr std::size_t width = 23;
-    std::size_t len = buf.size() - start;
-    for (std::size_t i = len; i < width; ++i) buf.push_back(' ');
+    for (std::size_t i = buf.size() - start; i < width; ++i) buf.push_back(' ');
     buf.push_back(' ');
 }
 
@@ -43,12 +26,14 @@ void flush(std::FILE* out, fmt::memory_buffer& buf) {
     buf.clear();
 }
 
-// Names as printed (escaped), once per process.
+// Names as printed (escaped), once per process; "" for a process whose name is unknown (gone
+// since the snapshot, or not ours to read).
 class name_cache {
   public:
     const std::string& get(std::uint32_t pid) {
         auto [it, inserted] = names_.try_emplace(pid);
-        if (inserted) it->second = printable(process_name(pid));
+        std::error_code ec;
+        if (inserted) it->second = printable(tcptable::process_name(pid, ec));
         return it->second;
     }
 
@@ -57,6 +42,30 @@ class name_cache {
 };
 
 }  // namespace
+
+void append_endpoint(fmt::memory_buffer& out, const ip_address& a, std::uint16_t port,
+                     bool star_zero_port) {
+    char text[ip_address::max_text_length];
+    const std::string_view addr(text, std::size_t(a.to_chars(text, text + sizeof text) - text));
+    if (a.is_v6()) {
+        out.push_back('[');
+        out.append(addr);
+        out.push_back(']');
+    } else {
+        out.append(addr);
+    }
+    out.push_back(':');
+    if (star_zero_port && port == 0 && a.is_unspecified())
+        out.push_back('*');
+    else
+        fmt::format_to(std::back_inserter(out), "{}", port);
+}
+
+std::string endpoint_text(const ip_address& a, std::uint16_t port) {
+    fmt::memory_buffer buf;
+    append_endpoint(buf, a, port);
+    return fmt::to_string(buf);
+}
 
 write_error::write_error(int error)
     : std::runtime_error(std::string("write error: ") + std::strerror(error)), error_(error) {}
@@ -71,25 +80,6 @@ void write_out(std::FILE* out, std::string_view text) {
 void flush_out(std::FILE* out) {
     errno = 0;
     if (std::fflush(out) != 0 || std::ferror(out)) throw write_error(errno != 0 ? errno : EIO);
-}
-
-std::string process_name(std::uint32_t pid) {
-    if (pid == 0) return {};
-    // comm holds at most 15 bytes (TASK_COMM_LEN) and a newline; a name may hold newlines of
-    // its own, so only the last one is dropped.
-    const std::string path = "/proc/" + std::to_string(pid) + "/comm";
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-    if (fd < 0) return {};
-    char buf[64];
-    ssize_t n;
-    do {
-        n = ::read(fd, buf, sizeof buf);
-    } while (n < 0 && errno == EINTR);
-    ::close(fd);
-    if (n <= 0) return {};
-    std::string name(buf, std::size_t(n));
-    if (name.back() == '\n') name.pop_back();
-    return name;
 }
 
 namespace {
@@ -178,8 +168,8 @@ void print_text(std::FILE* out, const tcp_table& table, const print_options& opt
     name_cache names;
     for (const tcp_row& r : table) {
         buf.append(std::string_view(r.family() == ip_family::ipv4 ? "tcp   " : "tcp6  "));
-        format_endpoint(buf, r.local_address, r.local_port, false);
-        format_endpoint(buf, r.remote_address, r.remote_port, true);
+        endpoint_column(buf, r.local_address, r.local_port, false);
+        endpoint_column(buf, r.remote_address, r.remote_port, true);
         std::string_view state = to_string(r.state);
         buf.append(state);
         if (opts.show_pid) {

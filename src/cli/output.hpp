@@ -1,8 +1,10 @@
 // How the CLI prints a table: text like netstat/ss, or JSON.
 #pragma once
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <cstdint>
 #include <cstdio>
 #include <stdexcept>
 #include <string>
@@ -30,6 +32,13 @@ void write_out(std::FILE* out, std::string_view text);
 // Flushes `out` and checks its error flag, or throws write_error.
 void flush_out(std::FILE* out);
 
+// An address and a port as the CLI prints them: "127.0.0.1:80", "[::1]:80", "[fe80::1%2]:80".
+// With `star_zero_port`, port 0 of an unspecified address prints as "*" (netstat's remote end
+// of a listener: "0.0.0.0:*", "[::]:*").
+void append_endpoint(fmt::memory_buffer& out, const ip_address& a, std::uint16_t port,
+                     bool star_zero_port = false);
+std::string endpoint_text(const ip_address& a, std::uint16_t port);
+
 struct print_options {
     bool show_pid = false;
     bool header = true;
@@ -37,7 +46,8 @@ struct print_options {
 
 // The print_ functions write through write_out and so throw write_error; the caller flushes.
 
-// Writes the table as aligned text; `names` holds one process name per row when pids are shown.
+// Writes the table as aligned text; with show_pid, each owner's pid and name
+// (tcptable::process_name, through printable()).
 void print_text(std::FILE* out, const tcp_table& table, const print_options& opts);
 
 // One row as a JSON object with the documented keys ("pid", "inode", "uid" only when known).
@@ -49,12 +59,9 @@ void print_json(std::FILE* out, const tcp_table& table, const print_options& opt
 // Writes the MIB_TCPSTATS counters, as "Name value" lines or as one JSON object.
 void print_statistics(std::FILE* out, const tcp_statistics& s, bool json);
 
-// The command name of a process (/proc/<pid>/comm), or "" when unknown. Raw bytes: any user
-// sets their own (prctl PR_SET_NAME, the executable's name); print it through printable().
-std::string process_name(std::uint32_t pid);
-
-// `text` made safe for a terminal: C0 controls, DEL, C1 controls (U+0080 to U+009F) and bytes
-// that are not UTF-8 become \xNN, a backslash \\; valid UTF-8 otherwise stays as it is.
+// `text` made safe for a terminal (process names are raw bytes, see <tcptable/process.hpp>): C0
+// controls, DEL, C1 controls (U+0080 to U+009F) and bytes that are not UTF-8 become \xNN, a
+// backslash \\; valid UTF-8 otherwise stays as it is.
 std::string printable(std::string_view text);
 
 // `j` as JSON text. Invalid UTF-8 in a string becomes U+FFFD instead of an exception

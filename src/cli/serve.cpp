@@ -1,5 +1,6 @@
 #include "serve.hpp"
 
+#include "output.hpp"
 #include "prometheus.hpp"
 
 #include <CLI/CLI.hpp>
@@ -523,10 +524,7 @@ int serve(const std::string& listen, const serve_limits& limits,
         });
         auto bound = srv->endpoint();
         std::printf("listening on %s\n",
-                    (bound.address().is_v6() ? "[" + bound.address().to_string() + "]"
-                                             : bound.address().to_string())
-                        .append(":" + std::to_string(bound.port()))
-                        .c_str());
+                    endpoint_text(from_asio(bound.address()), bound.port()).c_str());
         std::fflush(stdout);
         srv.reset();  // the handlers hold it from here
         try {

@@ -16,11 +16,6 @@
 namespace tcptable::cli {
 namespace {
 
-std::string endpoint_text(const ip_address& a, std::uint16_t port) {
-    return a.is_v6() ? fmt::format("[{}]:{}", a.to_string(), port)
-                     : fmt::format("{}:{}", a.to_string(), port);
-}
-
 std::string utc_now() {
     // fmt::gmtime is the portable gmtime_r / gmtime_s.
     return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", fmt::gmtime(std::time(nullptr)));

@@ -112,6 +112,11 @@ std::optional<ip_address> ip_address::parse(std::string_view text) noexcept {
     return ip_address::v6(*v6, scope);
 }
 
+bool ip_address::is_link_local() const noexcept {
+    if (is_v4()) return bytes_[0] == 169 && bytes_[1] == 254;
+    return bytes_[0] == 0xfe && (bytes_[1] & 0xc0) == 0x80;
+}
+
 std::string ip_address::to_string() const {
     char buf[max_text_length];
     return std::string(buf, to_chars(buf, buf + sizeof buf));

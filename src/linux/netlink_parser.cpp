@@ -22,11 +22,6 @@ constexpr std::size_t align(std::size_t n) noexcept { return NLMSG_ALIGN(n); }
 // (include/net/tcp_states.h, TCP_BOUND_INACTIVE, kernel >= 6.8).
 constexpr unsigned linux_bound_inactive = 13;
 
-// fe80::/10. Only such addresses need a scope id to mean anything (RFC 4007, section 6).
-bool is_link_local_v6(const std::uint8_t* b) noexcept {
-    return b[0] == 0xfe && (b[1] & 0xc0) == 0x80;
-}
-
 ip_address address_from_diag(std::uint8_t family, const __be32 (&words)[4],
                              std::uint32_t ifindex) noexcept {
     // idiag_src/idiag_dst hold the address bytes in network order (linux/inet_diag.h).
@@ -39,7 +34,8 @@ ip_address address_from_diag(std::uint8_t family, const __be32 (&words)[4],
     std::memcpy(b.data(), words, 16);
     // /proc cannot show a scope id; netlink gives the bound interface in idiag_if. It is kept
     // only where it is part of the address's meaning, so all other rows equal /proc's.
-    return ip_address::v6(b, is_link_local_v6(b.data()) ? ifindex : 0);
+    const ip_address a = ip_address::v6(b);
+    return a.is_link_local() ? ip_address::v6(b, ifindex) : a;
 }
 
 // The kernel reports errors as a negated errno, never below -MAX_ERRNO (include/linux/err.h).

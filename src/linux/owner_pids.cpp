@@ -3,11 +3,12 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
+#include <cstdio>
 #include <cstring>
 #include <memory>
 
@@ -16,26 +17,18 @@
 namespace tcptable::detail {
 namespace {
 
-// getdents64 fills a buffer with these records (man 2 getdents); glibc 2.36 has no wrapper
-// that takes a caller's buffer, and readdir() would allocate a DIR per process.
-struct linux_dirent64 {
-    std::uint64_t d_ino;
-    std::int64_t d_off;
-    unsigned short d_reclen;
-    unsigned char d_type;
-    char d_name[1];
-};
-
 constexpr std::size_t dirent_buffer_size = 64 * 1024;
 
 // Calls f(name) for every entry of the open directory `dirfd` whose name is all digits.
+// getdents64 (glibc >= 2.30, <dirent.h> with _GNU_SOURCE) fills the caller's buffer with
+// struct dirent64 records, each d_reclen bytes long; readdir() would allocate a DIR per process.
 template <class F>
 void for_each_numeric_entry(int dirfd, char* buf, F&& f) {
     for (;;) {
-        long n = ::syscall(SYS_getdents64, dirfd, buf, dirent_buffer_size);
+        ssize_t n = ::getdents64(dirfd, buf, dirent_buffer_size);
         if (n <= 0) return;  // end, or the directory vanished under us
-        for (long off = 0; off < n;) {
-            auto* d = reinterpret_cast<linux_dirent64*>(buf + off);
+        for (ssize_t off = 0; off < n;) {
+            auto* d = reinterpret_cast<const struct dirent64*>(buf + off);
             off += d->d_reclen;
             const char* name = d->d_name;
             if (name[0] < '0' || name[0] > '9') continue;
@@ -44,13 +37,11 @@ void for_each_numeric_entry(int dirfd, char* buf, F&& f) {
     }
 }
 
-std::uint32_t parse_u32(const char* s) noexcept {
-    std::uint64_t v = 0;
-    for (; *s >= '0' && *s <= '9'; ++s) {
-        v = v * 10 + unsigned(*s - '0');
-        if (v > UINT32_MAX) return 0;
-    }
-    return *s == '\0' ? std::uint32_t(v) : 0;
+// All of [first, last) as a decimal number that fits 32 bits, or 0.
+std::uint32_t parse_u32(const char* first, const char* last) noexcept {
+    std::uint32_t v = 0;
+    auto [next, ec] = std::from_chars(first, last, v);
+    return ec == std::errc{} && next == last ? v : 0;
 }
 
 // "socket:[12345]" → 12345; anything else → 0.
@@ -58,14 +49,7 @@ std::uint32_t socket_inode(const char* link, std::size_t len) noexcept {
     constexpr char prefix[] = "socket:[";
     constexpr std::size_t plen = sizeof prefix - 1;
     if (len < plen + 2 || std::memcmp(link, prefix, plen) != 0 || link[len - 1] != ']') return 0;
-    std::uint64_t v = 0;
-    for (std::size_t i = plen; i + 1 < len; ++i) {
-        char c = link[i];
-        if (c < '0' || c > '9') return 0;
-        v = v * 10 + unsigned(c - '0');
-        if (v > UINT32_MAX) return 0;
-    }
-    return std::uint32_t(v);
+    return parse_u32(link + plen, link + len - 1);
 }
 
 struct inode_slot {
@@ -103,9 +87,9 @@ std::error_code map_owner_pids(const std::string& proc_dir, std::vector<tcp_row>
             char path[64];
             char link[64];
             for_each_numeric_entry(proc.get(), proc_buf.get(), [&](const char* pid_name) {
-                std::uint32_t pid = parse_u32(pid_name);
+                std::uint32_t pid = parse_u32(pid_name, pid_name + std::strlen(pid_name));
                 if (pid == 0) return;
-                std::snprintf(path, sizeof path, "%s/fd", pid_name);
+                std::snprintf(path, sizeof path, "%u/fd", static_cast<unsigned>(pid));
                 unique_fd fds(::openat(proc.get(), path, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
                 if (!fds) {
                     // EACCES/EPERM: not ours to read (hidepid, other users). ENOENT/ESRCH: the

@@ -1,5 +1,6 @@
 #include "procfs_parser.hpp"
 
+#include <charconv>
 #include <cstring>
 
 #include "linux_byte_order.hpp"
@@ -46,19 +47,15 @@ struct cursor {
         v = r;
         return true;
     }
+    // A decimal number up to `max`. std::from_chars takes digits only (no sign, no space) and
+    // reports a number past the type's range instead of wrapping it around.
     bool decimal(std::uint64_t& v, std::uint64_t max) noexcept {
-        const char* start = p;
         std::uint64_t r = 0;
-        while (p != end && *p >= '0' && *p <= '9') {
-            // Checked before multiplying: with max near UINT64_MAX, r * 10 + d would wrap
-            // around and let an overlong number through as a small one.
-            const unsigned d = unsigned(*p - '0');
-            if (r > (max - d) / 10 || p - start > 20) return false;
-            r = r * 10 + d;
-            ++p;
-        }
+        auto [next, ec] = std::from_chars(p, end, r);
+        if (ec != std::errc{} || r > max) return false;
+        p = next;
         v = r;
-        return p != start;
+        return true;
     }
     // A field made of hex digits and one ':' ("00000000:00000000"), not interpreted.
     bool skip_hex_token() noexcept {

@@ -9,6 +9,7 @@ set(tcptable_platform_sources
   ${CMAKE_CURRENT_LIST_DIR}/netns.cpp
   ${CMAKE_CURRENT_LIST_DIR}/owner_pids.cpp
   ${CMAKE_CURRENT_LIST_DIR}/platform.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/process_name.cpp
   ${CMAKE_CURRENT_LIST_DIR}/procfs_backend.cpp
   ${CMAKE_CURRENT_LIST_DIR}/procfs_parser.cpp
   ${CMAKE_CURRENT_LIST_DIR}/snmp_parser.cpp

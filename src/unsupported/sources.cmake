@@ -3,5 +3,5 @@
 # copy this directory, fill in the four functions of src/common/backend.hpp, and map the system
 # to it in the top-level CMakeLists.txt (or pick it with -DTCPTABLE_PLATFORM=<name>).
 set(tcptable_platform_backends "none (unsupported platform)")
-set(tcptable_platform_sources ${CMAKE_CURRENT_LIST_DIR}/platform.cpp)
+set(tcptable_platform_sources ${CMAKE_CURRENT_LIST_DIR}/platform.cpp ${CMAKE_CURRENT_LIST_DIR}/process_name.cpp)
 set(tcptable_platform_libraries)

@@ -16,12 +16,9 @@ std::optional<tcp_state> state_from_mib(std::uint32_t state) noexcept {
 // A zone index tells apart the links of a link-local address (RFC 4007, section 6); every other
 // address has a single zone, so its scope id is dropped. Windows fills it for any address
 // (MIB_TCP6ROW: dwLocalScopeId), which would make "::1" rows differ from Linux's.
-bool has_zones(const std::array<std::uint8_t, 16>& a) noexcept {
-    return a[0] == 0xfe && (a[1] & 0xc0) == 0x80;  // fe80::/10
-}
-
 ip_address v6_from_mib(const std::array<std::uint8_t, 16>& bytes, std::uint32_t scope) noexcept {
-    return ip_address::v6(bytes, has_zones(bytes) ? scope : 0);
+    const ip_address a = ip_address::v6(bytes);
+    return a.is_link_local() ? ip_address::v6(bytes, scope) : a;
 }
 
 void set_owner(tcp_row& row, std::uint32_t pid, bool with_owner) noexcept {

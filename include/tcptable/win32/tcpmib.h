@@ -1,6 +1,6 @@
 /* The TCP MIB structures of the IP Helper API (learn.microsoft.com, tcpmib.h reference), with
- * the sizes and member offsets they have on Windows x64. tests/win32_layout_test.cpp and
- * tests/win32/headers_c_test.c assert each one.
+ * the sizes and member offsets they have on Windows x64. tests/win32_api_test.cpp (from C++)
+ * and tests/win32/c_api_test.c (from C) assert each one.
  *
  * Ports sit in the low 16 bits of a DWORD in network order, the high 16 bits zero; IPv4
  * addresses are DWORDs holding the four network-order bytes; IPv6 addresses are sixteen

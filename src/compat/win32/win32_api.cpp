@@ -1,6 +1,6 @@
 // The IP Helper TCP table functions and the Winsock helpers of include/tcptable/win32, over
 // tcptable::snapshot, for programs ported from Windows. Layout and byte order match Windows x64;
-// the static_asserts below and tests/win32_layout_test.cpp hold them to Windows' values.
+// the static_asserts below and tests/win32_api_test.cpp hold them to Windows' values.
 #include "win32_api.hpp"
 
 #include <algorithm>
