@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Churn benchmarks: how many loopback connections one thread opens and closes a second on
 // this machine, and what a snapshot costs while another thread does that, against the same
 // table at rest.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Whole-process comparison: the tcptable CLI against ss, netstat and psutil on generated
 # loopback tables of several sizes. Wall time is the median of hyperfine runs (no shell in
 # between, output to /dev/null); peak RSS is the median of three `/usr/bin/time -f %M` runs.

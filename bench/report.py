@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """Turns a tcptable_snapshot_bench JSON run and a compare.sh CSV into markdown tables, the
 ratio of each benchmark to its kernel floor, the targets met or missed, and a gnuplot plot.
 

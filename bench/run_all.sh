@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # The full performance run behind docs/PERFORMANCE.md: the in-process benchmarks (five
 # repetitions, medians), then the whole-process comparison, then the report and the plot.
 # The two parts run one after the other so they never share the machine.

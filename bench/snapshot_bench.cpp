@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // In-process benchmarks of tcptable::snapshot and its parts against the kernel's floors, on
 // tables of 1 000, 10 000 and 100 000 loopback rows made by tcptable_table_generator.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // tcptable_table_generator: fills the TCP table with a chosen number of loopback rows, holds
 // them for a bounded time, then removes them.
 //

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # The MinGW-w64 cross build's dependencies, taken from the Linux host's Debian packages.
 # Included by cmake/toolchains/mingw-w64-x86_64.cmake (CMAKE_PROJECT_TOP_LEVEL_INCLUDES) and
 # nowhere else: it installs a dependency provider, so the project's find_package calls stay

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Prints every IPv4 TCP endpoint with its owning process, using GetExtendedTcpTable with
  * TCP_TABLE_OWNER_PID_ALL. Output: one block of "TCP[i] Field: value" lines per row. */
 /* On Windows winsock2.h must come before iphlpapi.h (which pulls in windows.h and, without it,

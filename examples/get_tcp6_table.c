@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Prints the IPv6 TCP connection table with GetTcp6Table, the way a Windows program would.
  * On Linux it builds against include/tcptable/win32 and libtcptable; on Windows against the
  * SDK and Iphlpapi.lib. Output: one block of "TCP6[i] Field: value" lines per row. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Prints the IPv4 TCP connection table with GetTcpTable2: each row with its owning process
  * and offload state. Output: one block of "TCP[i] Field: value" lines per row. */
 /* On Windows winsock2.h must come before iphlpapi.h (which pulls in windows.h and, without it,

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Builds and runs the Asio tests against a newer Boost than the system's 1.74: Debian 12's
 # libboost1.81-dev, unpacked into the build directory (not installed: it conflicts with
 # libboost-dev). Asio 1.19+ adds per-operation cancellation slots, which include/tcptable/asio.hpp

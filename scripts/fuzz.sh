@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Builds the libFuzzer targets (tests/fuzz) with clang in build-fuzz and runs each one for a
 # bounded time from its seed corpus: scripts/fuzz.sh [seconds-per-target] [extra libFuzzer flags].
 # New inputs go to build-fuzz/corpus/<target> (the checked-in seeds stay as they are); a crash

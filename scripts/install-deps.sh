@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Installs what tcptable needs to build and test, from Debian 12's packages (run as root).
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive

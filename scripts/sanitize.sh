@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Sanitizer runs for CI: scripts/sanitize.sh [asan|tsan|all]
 #   asan: build-asan with AddressSanitizer + UndefinedBehaviorSanitizer, the whole ctest suite
 #         (tests labelled "long" excluded, as in the plain run).

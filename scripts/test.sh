@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # The whole test suite, from a fresh Debian 12 machine (as root): installs what is missing,
 # builds and runs every stage, and fails if any stage fails. CI runs exactly this.
 #

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Runs the Windows build's async and watcher tests (asio_test.exe) N times in a row under Wine,
 # in a private network namespace, each run bounded by its own time limit, and stops at the
 # first failure or hang. Evidence for the async hand-off: scripts/windows-async-loop.sh 50

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Cross-builds tcptable for 64-bit Windows with MinGW-w64 and runs its tests under Wine, inside
 # a private network namespace holding only loopback, so the tables hold only the tests' sockets
 # (and Wine's own). Run as root from anywhere; CI runs it after the Linux tests.

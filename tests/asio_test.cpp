@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The opt-in Asio header: async_snapshot with each completion token and executor kind, its
 // hand-off under stress and at teardown, conversions, and the watcher.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Linux backend choice: auto takes netlink where it works and /proc where netlink is refused.
 // The refusal is forced through an internal test seam; each test restores it.
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Snapshots in hostile environments: /proc missing, incomplete or unreadable, netlink refused,
 // proc mounted with hidepid=2, other users' descriptors unreadable. Each must end in a clear
 // error (naming the file or call) or a partial result that says what it could not see, never a

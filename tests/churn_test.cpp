@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Snapshots taken while loopback connections open and close, up to 50 per snapshot. Every
 // snapshot, from every backend, must be well-formed (valid states, the contract's order, no torn
 // rows, no duplicate connection among the test's rows) and hold every long-lived connection the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The tcptable command-line tool, run as a separate process.
 #include <fcntl.h>
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The shared layer: state mapping, byte order, addresses, the sort contract, errors.
 #include <gtest/gtest.h>
 
@@ -11,7 +12,7 @@
 #include "linux/linux_states.hpp"
 #include "win/mib_format.hpp"
 
-namespace tcptable {
+namespace tcptable::inline v0_1 {
 namespace {
 
 TEST(state_names, match_the_seed_example) {
@@ -289,4 +290,4 @@ TEST(version, is_the_projects) {
 }
 
 }  // namespace
-}  // namespace tcptable
+}  // namespace tcptable::inline v0_1

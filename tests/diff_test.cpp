@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // diff_tables: the events between two sorted snapshots, and the rule that tells a socket's
 // change of state from a close followed by an open on the same endpoints.
 #include <gtest/gtest.h>
@@ -6,7 +7,7 @@
 #include <tcptable/tcptable.hpp>
 #include <vector>
 
-namespace tcptable {
+namespace tcptable::inline v0_1 {
 namespace {
 
 tcp_row row(std::uint16_t lport, std::uint16_t rport, tcp_state s, std::uint32_t inode = 0) {
@@ -256,4 +257,4 @@ TEST(diff_tables, a_large_diff_is_one_event_per_changed_row) {
 }
 
 }  // namespace
-}  // namespace tcptable
+}  // namespace tcptable::inline v0_1

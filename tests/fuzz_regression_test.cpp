@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Inputs that once broke a parser, found by fuzzing or while writing the fuzz targets
 // (tests/fuzz). Each stays here, in the normal suite, once fixed.
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Live tables: sockets this test makes with Boost.Asio on 127.0.0.1 and ::1, read back through
 // every backend, and compared with ss. Only the test's own sockets are ever touched.
 #include <gtest/gtest.h>

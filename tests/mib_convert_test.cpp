@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The Windows backend's pure parts, on every platform: MIB rows into tcp_row, MIB_TCPSTATS into
 // tcp_statistics. The rows are built as the API lays them out in memory, so the test holds on
 // a little-endian Linux host exactly as on Windows.
@@ -9,7 +10,7 @@
 
 #include "win/mib_format.hpp"
 
-namespace tcptable::detail {
+namespace tcptable::inline v0_1::detail {
 namespace {
 
 // The DWORD whose bytes in memory are a.b.c.d, as dwLocalAddr holds an address.
@@ -205,4 +206,4 @@ TEST(mib_convert, statistics_sum_the_counters_and_keep_the_first_settings) {
 }
 
 }  // namespace
-}  // namespace tcptable::detail
+}  // namespace tcptable::inline v0_1::detail

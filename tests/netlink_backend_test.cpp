@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The netlink backend against the live kernel, on loopback sockets this test makes.
 #include "linux/netlink_backend.hpp"
 

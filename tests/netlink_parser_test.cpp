@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The netlink parser on captured dumps and on crafted malformed messages.
 #include "linux/netlink_parser.hpp"
 

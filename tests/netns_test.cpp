@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Tables of other network namespaces. The namespace is made by a thread of this test, which
 // holds the only sockets in it and closes them itself; nothing of the machine's is touched.
 // Before Asio: Boost 1.74's awaitable.hpp uses std::exchange without including <utility>.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Owner pids (one pass over /proc/*/fd) and the MIB_TCPSTATS counters from /proc/net/snmp.
 #include <gtest/gtest.h>
 #include <signal.h>

@@ -29,7 +29,7 @@
 #include <cerrno>
 #endif
 
-namespace tcptable {
+namespace tcptable::inline v0_1 {
 namespace {
 
 std::uint32_t own_pid() {
@@ -138,4 +138,4 @@ TEST(process_name, of_a_pid_no_process_has_is_the_systems_error) {
 }
 
 }  // namespace
-}  // namespace tcptable
+}  // namespace tcptable::inline v0_1

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The /proc/net/tcp parser on real captures and on every kind of malformed input.
 #include "linux/procfs_parser.hpp"
 #include "linux/sockstat.hpp"
@@ -12,7 +13,7 @@
 #include "linux/linux_states.hpp"
 #include "linux/procfs_backend.hpp"
 
-namespace tcptable::detail {
+namespace tcptable::inline v0_1::detail {
 namespace {
 
 namespace fs = std::filesystem;
@@ -389,15 +390,16 @@ TEST_F(procfs_files, endless_line_without_newline_is_bounded) {
 }
 
 }  // namespace
-}  // namespace tcptable::detail
+}  // namespace tcptable::inline v0_1::detail
 
-namespace tcptable::detail {
+namespace tcptable::inline v0_1::detail {
 namespace {
 
 TEST(sockstat, counts_in_use_and_time_wait) {
-    EXPECT_EQ(parse_sockstat_tcp("sockets: used 9\nTCP: inuse 805 orphan 0 tw 663 alloc 900 mem 78\n"
-                                 "UDP: inuse 3 mem 0\n"),
-              805u + 663u);
+    EXPECT_EQ(
+        parse_sockstat_tcp("sockets: used 9\nTCP: inuse 805 orphan 0 tw 663 alloc 900 mem 78\n"
+                           "UDP: inuse 3 mem 0\n"),
+        805u + 663u);
     EXPECT_EQ(parse_sockstat_tcp("TCP6: inuse 89\nUDP6: inuse 0\n"), 89u);
     EXPECT_EQ(parse_sockstat_tcp("UDP: inuse 3\n"), 0u);
     EXPECT_EQ(parse_sockstat_tcp("TCP: inuse x tw\n"), 0u);
@@ -411,4 +413,4 @@ TEST(sockstat, counts_in_use_and_time_wait) {
 }
 
 }  // namespace
-}  // namespace tcptable::detail
+}  // namespace tcptable::inline v0_1::detail

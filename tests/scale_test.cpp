@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A table of more than 100 000 rows, read back by every backend: 5 child processes each hold
 // 7 000 established loopback pairs (14 000 descriptors, under the 15 000 a process may use here)
 // and 31 000 connections sit in TIME-WAIT, which holds no descriptor (the client closes first).

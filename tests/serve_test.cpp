@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // `tcptable serve` as a separate process, over real loopback sockets: concurrency, HTTP edge
 // cases, descriptor exhaustion, the connection cap, the idle timeout, start-up validation,
 // signals during a read, and metrics that agree with themselves.

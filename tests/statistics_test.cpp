@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // statistics(options, table): the counters with num_conns counted from the caller's table.
 #include <gtest/gtest.h>
 

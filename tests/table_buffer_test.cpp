@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The iphlpapi buffer loop and the Win32 error mapping, driven by fake table calls, on every
 // platform.
 #include "win/table_buffer.hpp"
@@ -10,7 +11,7 @@
 
 #include "win/win32_error.hpp"
 
-namespace tcptable::detail {
+namespace tcptable::inline v0_1::detail {
 namespace {
 
 // A table of `rows` 24-byte rows behind a DWORD count, as the API sizes one; `grow` rows
@@ -167,4 +168,4 @@ TEST(win32_error, mapping) {
 }
 
 }  // namespace
-}  // namespace tcptable::detail
+}  // namespace tcptable::inline v0_1::detail

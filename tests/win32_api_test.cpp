@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The Win32 API layer (include/tcptable/win32, src/compat/win32/win32_api.cpp): layouts against
 // Windows x64, every documented error path, the buffer contract when the table grows between
 // the probe and the fill, byte order of real loopback rows, and agreement with the C++ API.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Win32 programs on Linux: the seed's example program from Microsoft's GetTcpTable page,
 // extracted at test time (never stored in this repository) and compiled unmodified as C and as
 // C++ against include/tcptable/win32 and the built library; and this project's own examples.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The size race of the Win32 table functions: the table grows between the caller's probe and
 // its fill. Every buffer here is a heap block of exactly the size passed, so under ASan a single
 // byte written past *SizePointer fails the test; the rest checks ERROR_INSUFFICIENT_BUFFER with

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // GetTcpStatistics and GetTcpStatisticsEx over tcptable::statistics. Built once the statistics
 // reader is part of the library (see TCPTABLE_WIN32_STATISTICS in the top-level CMakeLists.txt).
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The iphlpapi backend on Windows (and under Wine in CI): backend choice, owner pids from
 // GetExtendedTcpTable, GetTcpStatisticsEx, and a table large enough to need the buffer loop.
 // The shared live suite (live_test.cpp) covers states, families, filters and sorting.

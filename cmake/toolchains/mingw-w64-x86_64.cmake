@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Cross-builds tcptable for 64-bit Windows with Debian's MinGW-w64 (g++-mingw-w64-x86-64) and
 # runs the tests under Wine. Use: cmake -S . -B build-mingw -G Ninja
 #   --toolchain cmake/toolchains/mingw-w64-x86_64.cmake

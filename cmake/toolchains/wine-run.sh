@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Runs one Windows program under Wine for ctest (CMAKE_CROSSCOMPILING_EMULATOR).
 #
 # Wine's service processes (services.exe, winedevice.exe) inherit the stdout and stderr of the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Boost.Asio integration, opt-in and header-only: the one public header that includes Boost.
 //
 //   co_await tcptable::async_snapshot(ex, opts, boost::asio::use_awaitable);
@@ -52,7 +53,7 @@
 #include <type_traits>
 #include <vector>
 
-namespace tcptable {
+namespace tcptable::inline v0_1 {
 
 namespace asio_detail {
 
@@ -602,4 +603,4 @@ class watcher : public std::enable_shared_from_this<watcher> {
     bool overflowed_ = false;
 };
 
-}  // namespace tcptable
+}  // namespace tcptable::inline v0_1

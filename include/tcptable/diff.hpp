@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // What changed between two snapshots of the table.
 #pragma once
 
@@ -7,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-namespace tcptable {
+namespace tcptable::inline v0_1 {
 
 enum class event_kind : std::uint8_t { opened, closed, state_changed };
 
@@ -59,4 +60,4 @@ TCPTABLE_EXPORT bool state_can_follow(tcp_state before, tcp_state after) noexcep
 // (the new row), never `state_changed`. Otherwise a change of state is `state_changed`.
 TCPTABLE_EXPORT std::vector<tcp_event> diff_tables(const tcp_table& before, const tcp_table& after);
 
-}  // namespace tcptable
+}  // namespace tcptable::inline v0_1

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // tcptable's own error codes. Errors from the operating system keep std::system_category().
 #pragma once
 
@@ -6,7 +7,7 @@
 #include <system_error>
 #include <tcptable/export.hpp>
 
-namespace tcptable {
+namespace tcptable::inline v0_1 {
 
 enum class errc {
     parse_error = 1,      // a kernel table's text or messages were not in the expected format
@@ -33,7 +34,7 @@ struct error_info {
     TCPTABLE_EXPORT std::string to_string() const;
 };
 
-}  // namespace tcptable
+}  // namespace tcptable::inline v0_1
 
 template <>
 struct std::is_error_code_enum<tcptable::errc> : std::true_type {};

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // An IPv4 or IPv6 address with an IPv6 scope id: a plain value type, no platform headers.
 #pragma once
 
@@ -9,7 +10,7 @@
 #include <string_view>
 #include <tcptable/export.hpp>
 
-namespace tcptable {
+namespace tcptable::inline v0_1 {
 
 enum class ip_family : std::uint8_t { ipv4 = 4, ipv6 = 6 };
 
@@ -109,4 +110,4 @@ class TCPTABLE_EXPORT ip_address {
     ip_family family_ = ip_family::ipv4;
 };
 
-}  // namespace tcptable
+}  // namespace tcptable::inline v0_1

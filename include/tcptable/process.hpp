@@ -7,7 +7,7 @@
 #include <system_error>
 #include <tcptable/export.hpp>
 
-namespace tcptable {
+namespace tcptable::inline v0_1 {
 
 // Linux: the command name, /proc/<pid>/comm without its newline (at most 15 bytes, which the
 // process sets itself: prctl(PR_SET_NAME), its executable's name). Windows: the image file's
@@ -26,4 +26,4 @@ TCPTABLE_EXPORT std::string process_name(std::uint32_t pid);
 // On failure returns "" and sets `ec`; clears `ec` on success.
 TCPTABLE_EXPORT std::string process_name(std::uint32_t pid, std::error_code& ec) noexcept;
 
-}  // namespace tcptable
+}  // namespace tcptable::inline v0_1

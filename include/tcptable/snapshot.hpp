@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Taking a snapshot of the TCP connection table.
 #pragma once
 
@@ -9,7 +10,7 @@
 #include <tcptable/export.hpp>
 #include <tcptable/tcp_table.hpp>
 
-namespace tcptable {
+namespace tcptable::inline v0_1 {
 
 enum class address_family : std::uint8_t { ipv4, ipv6, both };
 
@@ -69,4 +70,4 @@ constexpr std::string_view to_string(backend_kind b) noexcept {
     return "unknown";
 }
 
-}  // namespace tcptable
+}  // namespace tcptable::inline v0_1

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // TCP statistics, the MIB_TCPSTATS counters GetTcpStatistics returns.
 #pragma once
 
@@ -9,7 +10,7 @@
 #include <tcptable/snapshot.hpp>
 #include <tcptable/tcp_table.hpp>
 
-namespace tcptable {
+namespace tcptable::inline v0_1 {
 
 struct tcp_statistics {
     std::int64_t rto_algorithm = 0;  // RtoAlgorithm (RFC 1213 tcpRtoAlgorithm; Linux says 1)
@@ -57,4 +58,4 @@ TCPTABLE_EXPORT tcp_statistics statistics(const statistics_options& options,
 TCPTABLE_EXPORT tcp_statistics statistics(const statistics_options& options, const tcp_table& table,
                                           std::error_code& ec, error_info* info = nullptr) noexcept;
 
-}  // namespace tcptable
+}  // namespace tcptable::inline v0_1

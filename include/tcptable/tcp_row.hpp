@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // One row of the TCP connection table and the contract's order over rows.
 #pragma once
 
@@ -6,7 +7,7 @@
 #include <tcptable/ip_address.hpp>
 #include <tcptable/tcp_state.hpp>
 
-namespace tcptable {
+namespace tcptable::inline v0_1 {
 
 struct tcp_row {
     static constexpr std::uint32_t unknown_uid = 0xffffffffu;
@@ -45,4 +46,4 @@ struct row_order {
     }
 };
 
-}  // namespace tcptable
+}  // namespace tcptable::inline v0_1

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The twelve TCP states of the MIB_TCP_STATE enumeration, with the same numeric values.
 #pragma once
 
@@ -7,7 +8,7 @@
 #include <string_view>
 #include <tcptable/export.hpp>
 
-namespace tcptable {
+namespace tcptable::inline v0_1 {
 
 enum class tcp_state : std::uint8_t {
     closed = 1,
@@ -76,4 +77,4 @@ class state_set {
     std::uint16_t bits_ = 0;
 };
 
-}  // namespace tcptable
+}  // namespace tcptable::inline v0_1

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A snapshot of the TCP connection table: contiguous rows plus what the snapshot could not do.
 #pragma once
 
@@ -6,7 +7,7 @@
 #include <tcptable/tcp_row.hpp>
 #include <vector>
 
-namespace tcptable {
+namespace tcptable::inline v0_1 {
 
 class tcp_table {
   public:
@@ -40,4 +41,4 @@ class tcp_table {
     std::vector<tcp_row> rows_;
 };
 
-}  // namespace tcptable
+}  // namespace tcptable::inline v0_1

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The whole portable API of tcptable. Standard headers only.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // tcptable: prints the machine's TCP connection table.
 #include <fcntl.h>
 #include <unistd.h>

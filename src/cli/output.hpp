@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // How the CLI prints a table: text like netstat/ss, or JSON.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "prometheus.hpp"
 
 #include <fmt/format.h>

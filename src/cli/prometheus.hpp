@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The Prometheus text exposition format (version 0.0.4) of a table and the TCP counters.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // `tcptable serve`: /metrics over HTTP for Prometheus to scrape.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // `tcptable --watch`: print what changes in the table until interrupted.
 #pragma once
 

@@ -14,7 +14,7 @@
 #include <utility>
 #include <vector>
 
-namespace tcptable::detail {
+namespace tcptable::inline v0_1::detail {
 
 // Fills `out` with the rows of the requested families in the requested states (in any order,
 // converted at the edge: network-order address bytes, host-order ports, MIB states), with
@@ -65,4 +65,4 @@ std::error_code guarded(error_info& info, Body&& body) noexcept {
     }
 }
 
-}  // namespace tcptable::detail
+}  // namespace tcptable::inline v0_1::detail

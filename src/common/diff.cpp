@@ -1,10 +1,11 @@
+// SPDX-License-Identifier: MIT
 #include <tcptable/diff.hpp>
 
 #include <algorithm>
 #include <array>
 #include <cstddef>
 
-namespace tcptable {
+namespace tcptable::inline v0_1 {
 
 std::string_view to_string(event_kind k) noexcept {
     switch (k) {
@@ -162,4 +163,4 @@ std::vector<tcp_event> diff_tables(const tcp_table& before, const tcp_table& aft
     return events;
 }
 
-}  // namespace tcptable
+}  // namespace tcptable::inline v0_1

@@ -1,7 +1,8 @@
+// SPDX-License-Identifier: MIT
 #include <string>
 #include <tcptable/error.hpp>
 
-namespace tcptable {
+namespace tcptable::inline v0_1 {
 namespace {
 
 class category final : public std::error_category {
@@ -51,4 +52,4 @@ std::string error_info::to_string() const {
     return s;
 }
 
-}  // namespace tcptable
+}  // namespace tcptable::inline v0_1

@@ -1,7 +1,8 @@
+// SPDX-License-Identifier: MIT
 #include <charconv>
 #include <tcptable/ip_address.hpp>
 
-namespace tcptable {
+namespace tcptable::inline v0_1 {
 namespace {
 
 int hex_value(char c) noexcept {
@@ -176,4 +177,4 @@ char* ip_address::to_chars(char* first, char* last) const noexcept {
     return p;
 }
 
-}  // namespace tcptable
+}  // namespace tcptable::inline v0_1

@@ -4,7 +4,7 @@
 #include <tcptable/error.hpp>
 #include <tcptable/process.hpp>
 
-namespace tcptable {
+namespace tcptable::inline v0_1 {
 
 std::string process_name(std::uint32_t pid, std::error_code& ec) noexcept {
     std::string name;
@@ -22,4 +22,4 @@ std::string process_name(std::uint32_t pid) {
     return name;
 }
 
-}  // namespace tcptable
+}  // namespace tcptable::inline v0_1

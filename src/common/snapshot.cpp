@@ -7,7 +7,7 @@
 
 #include "backend.hpp"
 
-namespace tcptable {
+namespace tcptable::inline v0_1 {
 
 tcp_table snapshot(const snapshot_options& options, std::error_code& ec,
                    error_info* info) noexcept {
@@ -56,4 +56,4 @@ std::error_code os_error(error_info& info, std::string_view what, int err, std::
 
 }  // namespace detail
 
-}  // namespace tcptable
+}  // namespace tcptable::inline v0_1

@@ -1,10 +1,11 @@
+// SPDX-License-Identifier: MIT
 #include <tcptable/snapshot.hpp>
 
 #include <boost/endian/conversion.hpp>
 
 #include <algorithm>
 
-namespace tcptable {
+namespace tcptable::inline v0_1 {
 namespace {
 
 using boost::endian::load_big_u32;
@@ -65,4 +66,4 @@ void sort_rows(std::span<tcp_row> rows) noexcept {
     std::sort(mid, rows.end(), v6_less{});
 }
 
-}  // namespace tcptable
+}  // namespace tcptable::inline v0_1

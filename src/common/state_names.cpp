@@ -5,7 +5,7 @@
 #include <string_view>
 #include <tcptable/tcp_state.hpp>
 
-namespace tcptable {
+namespace tcptable::inline v0_1 {
 namespace {
 
 struct state_entry {
@@ -69,4 +69,4 @@ std::optional<tcp_state> parse_tcp_state(std::string_view name) noexcept {
     return std::nullopt;
 }
 
-}  // namespace tcptable
+}  // namespace tcptable::inline v0_1

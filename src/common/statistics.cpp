@@ -1,9 +1,10 @@
+// SPDX-License-Identifier: MIT
 #include <new>
 #include <tcptable/statistics.hpp>
 
 #include "backend.hpp"
 
-namespace tcptable {
+namespace tcptable::inline v0_1 {
 namespace {
 
 // NumConns is the number of rows in the table, as GetTcpStatistics counts it.
@@ -71,4 +72,4 @@ tcp_statistics statistics(const statistics_options& options, const tcp_table& ta
     return throw_on_error(s, ec, info);
 }
 
-}  // namespace tcptable
+}  // namespace tcptable::inline v0_1

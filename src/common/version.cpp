@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include <tcptable/version.hpp>
 
-namespace tcptable {
+namespace tcptable::inline v0_1 {
 
 std::string_view version() noexcept { return TCPTABLE_VERSION_STRING; }
 
-}  // namespace tcptable
+}  // namespace tcptable::inline v0_1

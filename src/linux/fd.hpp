@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A file descriptor owned by tcptable, closed exactly once; and opening the files readers
 // expect to be regular.
 #pragma once
@@ -13,7 +14,7 @@
 #include <tcptable/error.hpp>
 #include <utility>
 
-namespace tcptable::detail {
+namespace tcptable::inline v0_1::detail {
 
 class unique_fd {
   public:
@@ -112,4 +113,4 @@ inline std::error_code open_regular_file(const std::string& path, unique_fd& fd,
     return make_error_code(errc::invalid_argument);
 }
 
-}  // namespace tcptable::detail
+}  // namespace tcptable::inline v0_1::detail

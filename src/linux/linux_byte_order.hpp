@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <tcptable/ip_address.hpp>
 
-namespace tcptable::detail {
+namespace tcptable::inline v0_1::detail {
 
 // /proc/net/tcp prints each 32-bit address word with "%08X" of the word as it sits in memory:
 // the bytes are in network order, but the number is read in host order. Storing the parsed
@@ -27,4 +27,4 @@ inline std::uint16_t port_from_be16(std::uint16_t be) noexcept {
     return boost::endian::big_to_native(be);
 }
 
-}  // namespace tcptable::detail
+}  // namespace tcptable::inline v0_1::detail

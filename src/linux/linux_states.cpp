@@ -3,7 +3,7 @@
 
 #include <array>
 
-namespace tcptable {
+namespace tcptable::inline v0_1 {
 namespace {
 
 // Indexed by Linux state (include/net/tcp_states.h).
@@ -42,4 +42,4 @@ std::uint32_t linux_state_mask(state_set states) noexcept {
 }
 
 }  // namespace detail
-}  // namespace tcptable
+}  // namespace tcptable::inline v0_1

@@ -6,7 +6,7 @@
 #include <optional>
 #include <tcptable/tcp_state.hpp>
 
-namespace tcptable::detail {
+namespace tcptable::inline v0_1::detail {
 
 // Linux TCP states (include/net/tcp_states.h): TCP_ESTABLISHED = 1 ... TCP_BOUND_INACTIVE = 13.
 inline constexpr unsigned linux_state_min = 1;
@@ -22,4 +22,4 @@ std::optional<tcp_state> mib_state_from_linux(unsigned linux_state) noexcept;
 // The Linux states a MIB state covers, as an inet_diag idiag_states bit mask (bit n = state n).
 std::uint32_t linux_state_mask(state_set states) noexcept;
 
-}  // namespace tcptable::detail
+}  // namespace tcptable::inline v0_1::detail

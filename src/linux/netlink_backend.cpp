@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "netlink_backend.hpp"
 
 #include <linux/inet_diag.h>
@@ -17,7 +18,7 @@
 #include "netns.hpp"
 #include "test_seams.hpp"
 
-namespace tcptable::detail {
+namespace tcptable::inline v0_1::detail {
 namespace {
 
 // The kernel fills one datagram per recvmsg(), of at most about 32 KiB whatever the buffer
@@ -250,4 +251,4 @@ namespace seam_state {
 std::atomic<int> forced_socket_errno{0};
 std::atomic<bool> legacy_refused{false};
 }  // namespace seam_state
-}  // namespace tcptable::detail
+}  // namespace tcptable::inline v0_1::detail

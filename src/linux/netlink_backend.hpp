@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The NETLINK_SOCK_DIAG backend: an inet_diag dump of TCP sockets, as ss does it.
 #pragma once
 
@@ -10,7 +11,7 @@
 #include "../common/backend.hpp"
 #include "fd.hpp"
 
-namespace tcptable::detail {
+namespace tcptable::inline v0_1::detail {
 
 enum class netlink_request : std::uint8_t {
     // One TCPDIAG_GETSOCK request (struct inet_diag_req): both families in one dump.
@@ -52,4 +53,4 @@ std::error_code netlink_probe(error_info& info) noexcept;
 // Which request a snapshot of both families uses now: legacy until the kernel refuses it.
 netlink_request netlink_both_families_request() noexcept;
 
-}  // namespace tcptable::detail
+}  // namespace tcptable::inline v0_1::detail

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "netlink_parser.hpp"
 
 #include <linux/inet_diag.h>
@@ -12,7 +13,7 @@
 #include "linux_byte_order.hpp"
 #include "linux_states.hpp"
 
-namespace tcptable::detail {
+namespace tcptable::inline v0_1::detail {
 namespace {
 
 constexpr std::size_t header_size = NLMSG_HDRLEN;
@@ -182,4 +183,4 @@ std::error_code netlink_parser::parse_datagram(std::span<const std::byte> datagr
     return {};
 }
 
-}  // namespace tcptable::detail
+}  // namespace tcptable::inline v0_1::detail

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A pure parser for NETLINK_SOCK_DIAG inet_diag dump replies: bytes in, rows out, no I/O.
 #pragma once
 
@@ -11,7 +12,7 @@
 #include <tcptable/tcp_row.hpp>
 #include <vector>
 
-namespace tcptable::detail {
+namespace tcptable::inline v0_1::detail {
 
 // The parser names this as the "file" of a parse error; the "line" is the 1-based index of
 // the failing message within the dump.
@@ -60,4 +61,4 @@ class netlink_parser {
     bool kernel_refused_ = false;
 };
 
-}  // namespace tcptable::detail
+}  // namespace tcptable::inline v0_1::detail

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "netns.hpp"
 
 #include <fcntl.h>
@@ -10,7 +11,7 @@
 
 #include "procfs_backend.hpp"
 
-namespace tcptable::detail {
+namespace tcptable::inline v0_1::detail {
 
 std::error_code parse_netns(const std::string& text, netns_spec& spec, error_info& info) {
     spec = {};
@@ -106,4 +107,4 @@ std::error_code procfs_snapshot_in_netns(const snapshot_options& options, backen
     });
 }
 
-}  // namespace tcptable::detail
+}  // namespace tcptable::inline v0_1::detail

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Network namespaces: naming one by pid or path, and running code inside one.
 #pragma once
 
@@ -10,7 +11,7 @@
 #include "../common/backend.hpp"
 #include "fd.hpp"
 
-namespace tcptable::detail {
+namespace tcptable::inline v0_1::detail {
 
 // snapshot_options::netns as given: a pid ("1234") or the path of a namespace file.
 struct netns_spec {
@@ -40,4 +41,4 @@ std::error_code run_in_netns(int ns_fd, const std::string& ns_name,
 std::error_code procfs_snapshot_in_netns(const snapshot_options& options, backend_rows& out,
                                          error_info& info) noexcept;
 
-}  // namespace tcptable::detail
+}  // namespace tcptable::inline v0_1::detail

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "owner_pids.hpp"
 
 #include <dirent.h>
@@ -14,7 +15,7 @@
 
 #include "fd.hpp"
 
-namespace tcptable::detail {
+namespace tcptable::inline v0_1::detail {
 namespace {
 
 constexpr std::size_t dirent_buffer_size = 64 * 1024;
@@ -149,4 +150,4 @@ std::error_code fill_owner_pids(const snapshot_options& options, tcp_table& out,
     return ec;
 }
 
-}  // namespace tcptable::detail
+}  // namespace tcptable::inline v0_1::detail

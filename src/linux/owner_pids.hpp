@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Owner pids: which processes hold each socket, from one pass over <proc>/<pid>/fd.
 #pragma once
 
@@ -5,7 +6,7 @@
 
 #include "../common/backend.hpp"
 
-namespace tcptable::detail {
+namespace tcptable::inline v0_1::detail {
 
 struct owner_scan_result {
     std::size_t unmapped_rows = 0;         // rows with an inode and no owner found
@@ -25,4 +26,4 @@ std::error_code map_owner_pids(const std::string& proc_dir, std::vector<tcp_row>
 std::error_code fill_owner_pids(const snapshot_options& options, tcp_table& out,
                                 error_info& info) noexcept;
 
-}  // namespace tcptable::detail
+}  // namespace tcptable::inline v0_1::detail

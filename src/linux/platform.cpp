@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Linux: picks the backend for a snapshot.
 #include <atomic>
 #include <cerrno>
@@ -10,7 +11,7 @@
 #include "sockstat.hpp"
 #include "test_seams.hpp"
 
-namespace tcptable::detail {
+namespace tcptable::inline v0_1::detail {
 namespace {
 
 using seam_state::probed_default;
@@ -110,4 +111,4 @@ backend_kind platform_default_backend() noexcept {
 namespace seam_state {
 std::atomic<int> probed_default{0};
 }  // namespace seam_state
-}  // namespace tcptable::detail
+}  // namespace tcptable::inline v0_1::detail

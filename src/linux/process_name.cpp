@@ -10,7 +10,7 @@
 #include "../common/process.hpp"
 #include "fd.hpp"
 
-namespace tcptable::detail {
+namespace tcptable::inline v0_1::detail {
 
 std::error_code platform_process_name(std::uint32_t pid, std::string& out) noexcept {
     char path[32];
@@ -37,4 +37,4 @@ std::error_code platform_process_name(std::uint32_t pid, std::string& out) noexc
     return {};
 }
 
-}  // namespace tcptable::detail
+}  // namespace tcptable::inline v0_1::detail

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "procfs_backend.hpp"
 
 #include <fcntl.h>
@@ -12,7 +13,7 @@
 #include "fd.hpp"
 #include "procfs_parser.hpp"
 
-namespace tcptable::detail {
+namespace tcptable::inline v0_1::detail {
 namespace {
 
 // seq_file hands out at most its own buffer per read() (fs/seq_file.c, seq_read_iter; a page,
@@ -125,4 +126,4 @@ std::error_code procfs_snapshot(const snapshot_options& options, backend_rows& o
     });
 }
 
-}  // namespace tcptable::detail
+}  // namespace tcptable::inline v0_1::detail

@@ -1,9 +1,10 @@
+// SPDX-License-Identifier: MIT
 // The /proc/net/tcp{,6} backend: file reading around the pure parser.
 #pragma once
 
 #include "../common/backend.hpp"
 
-namespace tcptable::detail {
+namespace tcptable::inline v0_1::detail {
 
 // Reads `<proc_root>/net/tcp` and/or `tcp6` per options.family into out.rows.
 std::error_code procfs_snapshot(const snapshot_options& options, backend_rows& out,
@@ -21,4 +22,4 @@ std::error_code procfs_read_file(const std::string& path, ip_family family, stat
 // an inode (TIME-WAIT, SYN-RECEIVED) the same endpoints. Returns how many rows were dropped.
 std::size_t drop_repeated_rows(std::vector<tcp_row>& rows, std::size_t first);
 
-}  // namespace tcptable::detail
+}  // namespace tcptable::inline v0_1::detail

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "procfs_parser.hpp"
 
 #include <charconv>
@@ -6,7 +7,7 @@
 #include "linux_byte_order.hpp"
 #include "linux_states.hpp"
 
-namespace tcptable::detail {
+namespace tcptable::inline v0_1::detail {
 namespace {
 
 // Hex digit values; 0xff marks a byte that is not a hex digit.
@@ -201,4 +202,4 @@ std::error_code parse_proc_net_tcp(std::string_view contents, ip_family family,
     return parser.finish(rest, info);
 }
 
-}  // namespace tcptable::detail
+}  // namespace tcptable::inline v0_1::detail

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A pure parser for /proc/net/tcp and /proc/net/tcp6: bytes in, rows out, no I/O.
 #pragma once
 
@@ -9,7 +10,7 @@
 #include <tcptable/tcp_row.hpp>
 #include <vector>
 
-namespace tcptable::detail {
+namespace tcptable::inline v0_1::detail {
 
 class procfs_parser {
   public:
@@ -46,4 +47,4 @@ std::error_code parse_proc_net_tcp(std::string_view contents, ip_family family,
                                    std::string file_name, state_set states,
                                    std::vector<tcp_row>& out, error_info& info);
 
-}  // namespace tcptable::detail
+}  // namespace tcptable::inline v0_1::detail

@@ -1,9 +1,10 @@
+// SPDX-License-Identifier: MIT
 #include "snmp_parser.hpp"
 
 #include <charconv>
 #include <vector>
 
-namespace tcptable::detail {
+namespace tcptable::inline v0_1::detail {
 namespace {
 
 std::vector<std::string_view> split_words(std::string_view line) {
@@ -94,4 +95,4 @@ std::error_code parse_snmp_tcp(std::string_view text, const std::string& file_na
     return {};
 }
 
-}  // namespace tcptable::detail
+}  // namespace tcptable::inline v0_1::detail

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "sockstat.hpp"
 
 #include "fd.hpp"
@@ -7,7 +8,7 @@
 
 #include <charconv>
 
-namespace tcptable::detail {
+namespace tcptable::inline v0_1::detail {
 namespace {
 
 // The number after `key ` on `line`, or 0.
@@ -58,4 +59,4 @@ std::size_t estimate_tcp_rows(const std::string& proc_root) noexcept {
     }
 }
 
-}  // namespace tcptable::detail
+}  // namespace tcptable::inline v0_1::detail

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // How many rows a full snapshot will hold, from /proc/net/sockstat{,6}, to size the row vector
 // once instead of growing it (each growth copies every row and leaves up to half unused).
 #pragma once
@@ -6,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-namespace tcptable::detail {
+namespace tcptable::inline v0_1::detail {
 
 // Parses "TCP: inuse N ... tw M ..." (sockstat) or "TCP6: inuse N" (sockstat6) and returns
 // inuse + tw; 0 when the text has no such line.
@@ -15,4 +16,4 @@ std::size_t parse_sockstat_tcp(std::string_view text) noexcept;
 // inuse (IPv4 + IPv6) + TIME-WAIT under `proc_root`; 0 when unknown. Never fails.
 std::size_t estimate_tcp_rows(const std::string& proc_root) noexcept;
 
-}  // namespace tcptable::detail
+}  // namespace tcptable::inline v0_1::detail

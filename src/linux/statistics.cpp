@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Linux: MIB_TCPSTATS counters from <proc>/net/snmp.
 #include <fcntl.h>
 #include <unistd.h>
@@ -10,7 +11,7 @@
 #include "netns.hpp"
 #include "snmp_parser.hpp"
 
-namespace tcptable::detail {
+namespace tcptable::inline v0_1::detail {
 
 namespace {
 
@@ -61,4 +62,4 @@ std::error_code platform_statistics(const statistics_options& options, tcp_stati
     });
 }
 
-}  // namespace tcptable::detail
+}  // namespace tcptable::inline v0_1::detail

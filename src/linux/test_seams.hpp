@@ -6,7 +6,7 @@
 
 #include <atomic>
 
-namespace tcptable::detail {
+namespace tcptable::inline v0_1::detail {
 
 namespace seam_state {
 // netlink_backend.cpp: an errno every netlink socket creation fails with (0: off).
@@ -30,4 +30,4 @@ void forget_default_backend() noexcept;
 void set_legacy_refused(bool refused) noexcept;
 
 }  // namespace test_seams
-}  // namespace tcptable::detail
+}  // namespace tcptable::inline v0_1::detail

@@ -1,7 +1,8 @@
+// SPDX-License-Identifier: MIT
 // The backend for platforms tcptable has no way to read: it builds, and says so.
 #include "../common/backend.hpp"
 
-namespace tcptable::detail {
+namespace tcptable::inline v0_1::detail {
 
 std::error_code platform_snapshot(const snapshot_options&, tcp_table&, error_info& info) noexcept {
     info.message = "no TCP table backend for this platform";
@@ -16,4 +17,4 @@ std::error_code platform_statistics(const statistics_options&, tcp_statistics&,
 
 backend_kind platform_default_backend() noexcept { return backend_kind::automatic; }
 
-}  // namespace tcptable::detail
+}  // namespace tcptable::inline v0_1::detail

@@ -4,10 +4,10 @@
 
 #include "../common/process.hpp"
 
-namespace tcptable::detail {
+namespace tcptable::inline v0_1::detail {
 
 std::error_code platform_process_name(std::uint32_t, std::string&) noexcept {
     return make_error_code(errc::not_supported);
 }
 
-}  // namespace tcptable::detail
+}  // namespace tcptable::inline v0_1::detail

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "iphlpapi_backend.hpp"
 
 #ifndef WIN32_LEAN_AND_MEAN
@@ -22,7 +23,7 @@
 #include "table_buffer.hpp"
 #include "win32_error.hpp"
 
-namespace tcptable::detail {
+namespace tcptable::inline v0_1::detail {
 
 static_assert(win32_no_error == NO_ERROR);
 static_assert(win32_error_not_enough_memory == ERROR_NOT_ENOUGH_MEMORY);
@@ -194,4 +195,4 @@ std::error_code iphlpapi_snapshot(const snapshot_options& options, backend_rows&
     });
 }
 
-}  // namespace tcptable::detail
+}  // namespace tcptable::inline v0_1::detail

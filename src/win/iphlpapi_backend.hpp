@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The iphlpapi backend: GetTcpTable / GetTcp6Table, or GetExtendedTcpTable when owner pids
 // are asked, converted by mib_convert.
 #pragma once
@@ -6,7 +7,7 @@
 
 #include "../common/backend.hpp"
 
-namespace tcptable::detail {
+namespace tcptable::inline v0_1::detail {
 
 std::error_code iphlpapi_snapshot(const snapshot_options& options, backend_rows& out,
                                   error_info& info) noexcept;
@@ -15,4 +16,4 @@ std::error_code iphlpapi_snapshot(const snapshot_options& options, backend_rows&
 // returns error_from_win32(status).
 std::error_code win32_failure(const char* call, std::uint32_t status, error_info& info);
 
-}  // namespace tcptable::detail
+}  // namespace tcptable::inline v0_1::detail

@@ -1,8 +1,9 @@
+// SPDX-License-Identifier: MIT
 #include "mib_convert.hpp"
 
 #include "mib_format.hpp"
 
-namespace tcptable::detail {
+namespace tcptable::inline v0_1::detail {
 namespace {
 
 // tcp_state has MIB_TCP_STATE's values, so a MIB state converts by range check alone.
@@ -87,4 +88,4 @@ void add_mib_statistics(tcp_statistics& stats, const mib_tcp_stats& mib, bool fi
     stats.out_rsts += mib.out_rsts;
 }
 
-}  // namespace tcptable::detail
+}  // namespace tcptable::inline v0_1::detail

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Windows MIB rows into tcp_row: pure functions over the raw fields, with no Windows header, so
 // that the Linux build compiles and tests them too. The backend copies each field out of the
 // SDK structure by name; nothing here depends on the SDK's layout.
@@ -9,7 +10,7 @@
 #include <tcptable/statistics.hpp>
 #include <tcptable/tcp_row.hpp>
 
-namespace tcptable::detail {
+namespace tcptable::inline v0_1::detail {
 
 // The fields of MIB_TCPROW / MIB_TCPROW_OWNER_PID, as the DWORDs the API returns.
 struct mib_row_v4 {
@@ -65,4 +66,4 @@ struct mib_tcp_stats {
 // num_conns is left alone: shared code counts the table's rows.
 void add_mib_statistics(tcp_statistics& stats, const mib_tcp_stats& mib, bool first) noexcept;
 
-}  // namespace tcptable::detail
+}  // namespace tcptable::inline v0_1::detail

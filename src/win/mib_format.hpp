@@ -9,7 +9,7 @@
 #include <cstdint>
 #include <tcptable/ip_address.hpp>
 
-namespace tcptable::detail {
+namespace tcptable::inline v0_1::detail {
 
 // A Windows MIB row keeps the port in network order in the low 16 bits of a DWORD; the high
 // 16 bits are undefined and must be masked (MIB_TCPROW documentation, dwLocalPort remarks).
@@ -40,4 +40,4 @@ inline std::uint32_t network_to_host_u32(std::uint32_t value) noexcept {
     return boost::endian::big_to_native(value);
 }
 
-}  // namespace tcptable::detail
+}  // namespace tcptable::inline v0_1::detail

@@ -4,7 +4,7 @@
 #include "../common/backend.hpp"
 #include "iphlpapi_backend.hpp"
 
-namespace tcptable::detail {
+namespace tcptable::inline v0_1::detail {
 
 std::error_code platform_snapshot(const snapshot_options& options, tcp_table& out,
                                   error_info& info) noexcept {
@@ -39,4 +39,4 @@ std::error_code platform_snapshot(const snapshot_options& options, tcp_table& ou
 
 backend_kind platform_default_backend() noexcept { return backend_kind::iphlpapi; }
 
-}  // namespace tcptable::detail
+}  // namespace tcptable::inline v0_1::detail

@@ -20,7 +20,7 @@
 
 #include "../common/process.hpp"
 
-namespace tcptable::detail {
+namespace tcptable::inline v0_1::detail {
 namespace {
 
 // The Win32 code in std::system_category(), which is the Win32 error space on Windows. Not
@@ -110,4 +110,4 @@ std::error_code platform_process_name(std::uint32_t pid, std::string& out) noexc
     }
 }
 
-}  // namespace tcptable::detail
+}  // namespace tcptable::inline v0_1::detail

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Windows: MIB_TCPSTATS counters from GetTcpStatisticsEx, one call per family.
 #ifndef WIN32_LEAN_AND_MEAN
 #define WIN32_LEAN_AND_MEAN
@@ -18,7 +19,7 @@
 #include "mib_convert.hpp"
 #include "win32_error.hpp"
 
-namespace tcptable::detail {
+namespace tcptable::inline v0_1::detail {
 namespace {
 
 mib_tcp_stats fields_of(const MIB_TCPSTATS& s) noexcept {
@@ -60,4 +61,4 @@ std::error_code platform_statistics(const statistics_options& options, tcp_stati
     });
 }
 
-}  // namespace tcptable::detail
+}  // namespace tcptable::inline v0_1::detail

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The buffer loop around the iphlpapi table calls, which all share one protocol: pass a buffer
 // and its size; if it is too small the call says so and writes the size it needs. The table
 // can grow between two calls, so the loop allocates with slack and retries a bounded number of
@@ -10,7 +11,7 @@
 
 #include "win32_error.hpp"
 
-namespace tcptable::detail {
+namespace tcptable::inline v0_1::detail {
 
 // A DWORD-aligned byte buffer for one MIB table.
 class table_buffer {
@@ -68,4 +69,4 @@ std::uint32_t fill_table(Call&& call, table_buffer& buf, int max_calls = max_tab
     }
 }
 
-}  // namespace tcptable::detail
+}  // namespace tcptable::inline v0_1::detail

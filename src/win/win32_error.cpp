@@ -1,8 +1,9 @@
+// SPDX-License-Identifier: MIT
 #include "win32_error.hpp"
 
 #include <tcptable/error.hpp>
 
-namespace tcptable::detail {
+namespace tcptable::inline v0_1::detail {
 
 std::error_code error_from_win32(std::uint32_t status) noexcept {
     switch (status) {
@@ -25,4 +26,4 @@ std::error_code error_from_win32(std::uint32_t status) noexcept {
     }
 }
 
-}  // namespace tcptable::detail
+}  // namespace tcptable::inline v0_1::detail

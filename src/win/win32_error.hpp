@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Win32 status codes into std::error_code, and the few codes the backend acts on, by value.
 // No Windows header: the Linux build compiles and tests this too. iphlpapi_backend.cpp checks
 // the values against the SDK's.
@@ -6,7 +7,7 @@
 #include <cstdint>
 #include <system_error>
 
-namespace tcptable::detail {
+namespace tcptable::inline v0_1::detail {
 
 // winerror.h values.
 inline constexpr std::uint32_t win32_no_error = 0;
@@ -26,4 +27,4 @@ inline constexpr std::uint32_t win32_status_unsuccessful = 0xC0000001u;
 // std::system_category(), which is the Win32 error space on Windows.
 std::error_code error_from_win32(std::uint32_t status) noexcept;
 
-}  // namespace tcptable::detail
+}  // namespace tcptable::inline v0_1::detail

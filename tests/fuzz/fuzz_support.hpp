@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Shared by the fuzz targets: a check that aborts (so libFuzzer saves the input) and the
 // invariants every parsed row must hold, whatever backend produced it.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Fuzzes the NETLINK_SOCK_DIAG dump parser. Input: 4 bytes of settings, then datagrams in the
 // capture format of tests/data/netlink (a 4-byte little-endian length, then the bytes; a length
 // past the end takes what is left).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Fuzzes the /proc/net/tcp{,6} parser. Input: 4 bytes of settings, then the file's bytes.
 //   byte 0: bit 0 = IPv6; bytes 1-2: the state filter (state_set bits, little-endian);
 //   byte 3: seeds where the chunked run splits the file.

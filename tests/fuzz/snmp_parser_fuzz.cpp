@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Fuzzes the /proc/net/snmp parser. Input: the file's bytes.
 // Beyond "no crash", it checks that an error names the file and a line that exists, and that
 // the counters of a successful parse, printed back as the kernel prints them, parse to the same

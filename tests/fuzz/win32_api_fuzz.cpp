@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Fuzzes the Win32 buffer contract of GetTcpTable, GetTcp6Table, GetTcpTable2, GetTcp6Table2 and
 // GetExtendedTcpTable over a fake table injected through the rows hook (no live snapshot).
 // Each input makes a table, picks a function, class, family, order flag and reserved value,
@@ -15,8 +16,8 @@
 #include <memory>
 #include <vector>
 
-#include "fuzz_support.hpp"
 #include "compat/win32/win32_api.hpp"
+#include "fuzz_support.hpp"
 
 // Last: the Win32 headers define macros (s_addr, TRUE, ...) that must not reach the others.
 #include <tcptable/win32/iphlpapi.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Bounds for asynchronous tests: a watchdog that ends the test process with a message when a
 // stage has not finished in time, and a gate that one thread opens for another. Both use a
 // mutex and a condition variable only (no std::atomic::wait, latch or semaphore: MinGW's

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Runs part of a test in a forked child: for what must not leak into the test process (a new
 // network or mount namespace, a setuid() to an unprivileged user) or what must be killable.
 // Only the forking thread exists in the child, so the body must not wait on the parent's threads.

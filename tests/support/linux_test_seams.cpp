@@ -3,7 +3,7 @@
 // into the library.
 #include "linux/test_seams.hpp"
 
-namespace tcptable::detail::test_seams {
+namespace tcptable::inline v0_1::detail::test_seams {
 
 void set_netlink_refusal(int errno_value) noexcept {
     seam_state::forced_socket_errno.store(errno_value, std::memory_order_relaxed);
@@ -17,4 +17,4 @@ void set_legacy_refused(bool refused) noexcept {
     seam_state::legacy_refused.store(refused, std::memory_order_relaxed);
 }
 
-}  // namespace tcptable::detail::test_seams
+}  // namespace tcptable::inline v0_1::detail::test_seams

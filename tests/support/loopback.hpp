@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Test helpers: real sockets on loopback made with Boost.Asio, and bounded waits.
 // Tests touch only the sockets these helpers create.
 #pragma once

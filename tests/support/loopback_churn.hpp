@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A thread that opens and closes loopback connections to a listener of its own, as fast as it
 // can, until told to stop or until it has made `max_connections`: the table changes under
 // whatever runs meanwhile. Every other connection ends with an RST (SO_LINGER 0, no TIME-WAIT

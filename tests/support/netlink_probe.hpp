@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Whether this environment lets a process dump TCP sockets over NETLINK_SOCK_DIAG. Sandboxes
 // (seccomp profiles, some containers, kernels without inet_diag) refuse it with EPROTONOSUPPORT,
 // EAFNOSUPPORT, EACCES or EPERM, at socket() or as the kernel's answer to the dump; tests that

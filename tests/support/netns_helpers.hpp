@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Test helpers for network namespaces the tests make themselves: a fresh namespace holds only
 // its own loopback interface, so nothing in it belongs to the machine's services.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "support/private_netns.hpp"
 
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Test helpers comparing two backends' rows for the sockets a test made itself.
 #pragma once
 

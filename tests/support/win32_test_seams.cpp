@@ -3,7 +3,7 @@
 // object, linked into the tests and the fuzzer, never into the library.
 #include "compat/win32/win32_api.hpp"
 
-namespace tcptable::detail {
+namespace tcptable::inline v0_1::detail {
 
 void set_win32_rows_hook(win32_rows_hook hook, void* context) noexcept {
     seam_state::rows_hook_context.store(context);
@@ -12,4 +12,4 @@ void set_win32_rows_hook(win32_rows_hook hook, void* context) noexcept {
 
 void set_win32_snapshot_bypass(bool bypass) noexcept { seam_state::snapshot_bypass.store(bypass); }
 
-}  // namespace tcptable::detail
+}  // namespace tcptable::inline v0_1::detail

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Captures the raw netlink inet_diag replies (and /proc/net/tcp{,6} at the same moment) for the
 // parser tests. It runs in a network namespace of its own, made here, so every captured socket
 // is one this tool opened on loopback; nothing of the machine's ends up in the files.

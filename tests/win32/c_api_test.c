@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The Win32 headers from C: they compile in strict C99 and in C11 with every warning, the
  * layouts match Windows x64, and the buffer contract holds when called from C. Exit status 0
  * on success; a message per failed check otherwise. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Loopback sockets for the Win32 API tests, behind an interface of plain numbers.
 //
 // The Win32 headers replace glibc's struct in_addr and in6_addr, so a file that includes them

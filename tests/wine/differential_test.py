@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Differential test: Linux's tcptable and tcptable.exe under Wine read the same table.
 
 This process holds loopback sockets in several states (LISTEN, ESTABLISHED, FIN-WAIT-2 and

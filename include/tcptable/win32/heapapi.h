@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The process heap functions, over malloc and free: Win32 examples allocate their tables with
  * HeapAlloc(GetProcessHeap(), ...), and one heap per process is all such code relies on. */
 #ifndef TCPTABLE_WIN32_HEAPAPI_H

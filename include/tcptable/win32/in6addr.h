@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* IN6_ADDR as Winsock lays it out (learn.microsoft.com, "IN6_ADDR structure"): sixteen bytes in
  * network order, viewed as bytes or as eight 16-bit words. Like in_addr, it replaces glibc's
  * struct in6_addr from <netinet/in.h>, so the two headers do not mix. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* IN_ADDR as Winsock lays it out (learn.microsoft.com, "IN_ADDR structure"): four bytes in
  * network order, viewed as bytes, as two 16-bit words or as one 32-bit S_addr.
  *

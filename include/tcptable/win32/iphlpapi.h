@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The TCP functions of the IP Helper API, implemented by libtcptable on systems without
  * Windows (see docs/WIN32_API.md). They read the table through tcptable::snapshot and fill the
  * caller's buffer exactly as Windows documents: NULL size pointer -> ERROR_INVALID_PARAMETER;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The table classes GetExtendedTcpTable takes, as iprtrmib.h declares them on Windows. */
 #ifndef TCPTABLE_WIN32_IPRTRMIB_H
 #define TCPTABLE_WIN32_IPRTRMIB_H

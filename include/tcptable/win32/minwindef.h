@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The basic Windows data types, for programs written against the Win32 API and built on a
  * system without the Windows SDK. Written for tcptable from the documented type definitions
  * (learn.microsoft.com, "Windows Data Types"); sizes follow Windows' LLP64 model, so LONG,

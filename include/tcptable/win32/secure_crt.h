@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The bounds-checked string copy of Microsoft's C runtime, which Win32 examples use and glibc
  * does not provide. Like the CRT's, it never writes past the destination and leaves an empty
  * string when the source does not fit; it returns the error instead of calling a handler. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The TCP MIB structures of the IP Helper API (learn.microsoft.com, tcpmib.h reference), with
  * the sizes and member offsets they have on Windows x64. tests/win32_api_test.cpp (from C++)
  * and tests/win32/c_api_test.c (from C) assert each one.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The part of <windows.h> that programs using the IP Helper API need, on systems without the
  * Windows SDK. On Windows, use the SDK's own headers instead of this directory. */
 #ifndef TCPTABLE_WIN32_WINDOWS_H

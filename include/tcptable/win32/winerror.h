@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The Win32 error codes the iphlpapi functions return, with Windows' values (learn.microsoft.com,
  * "System Error Codes (0-499)"). */
 #ifndef TCPTABLE_WIN32_WINERROR_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The part of Winsock 2 that programs using the IP Helper API need, on systems without the
  * Windows SDK: in_addr with its S_un views, the BSD integer types, byte order conversions and
  * inet_ntoa.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The TCP/IP additions to Winsock 2 that IP Helper programs use: IN6_ADDR, inet_ntop and
  * inet_pton, and the text lengths Windows documents for them. */
 #ifndef TCPTABLE_WIN32_WS2TCPIP_H

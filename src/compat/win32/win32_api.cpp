@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The IP Helper TCP table functions and the Winsock helpers of include/tcptable/win32, over
 // tcptable::snapshot, for programs ported from Windows. Layout and byte order match Windows x64;
 // the static_asserts below and tests/win32_api_test.cpp hold them to Windows' values.
@@ -43,7 +44,7 @@ static_assert(sizeof(MIB_TCP6TABLE_OWNER_PID) == 60 &&
               offsetof(MIB_TCP6TABLE_OWNER_PID, table) == 4);
 static_assert(sizeof(MIB_TCPSTATS) == 60);
 
-namespace tcptable::detail {
+namespace tcptable::inline v0_1::detail {
 
 namespace seam_state {
 std::atomic<win32_rows_hook> rows_hook{nullptr};
@@ -213,7 +214,7 @@ unsigned long win32_rows(address_family family, state_set states, bool sorted, b
     return NO_ERROR;
 }
 
-}  // namespace tcptable::detail
+}  // namespace tcptable::inline v0_1::detail
 
 using tcptable::address_family;
 using tcptable::state_set;

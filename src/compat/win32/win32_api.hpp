@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Internals of the Win32 API layer (win32_api.cpp) that tests reach through the object library.
 #pragma once
 
@@ -6,7 +7,7 @@
 #include <tcptable/snapshot.hpp>
 #include <vector>
 
-namespace tcptable::detail {
+namespace tcptable::inline v0_1::detail {
 
 // Test seam: runs on the rows of every snapshot the Win32 table functions take, after the
 // snapshot and before they size and fill the caller's buffer. A test uses it to make the table
@@ -36,4 +37,4 @@ unsigned long win32_error_from(const std::error_code& ec) noexcept;
 unsigned long win32_rows(address_family family, state_set states, bool sorted, bool owner_pids,
                          std::vector<tcp_row>& rows) noexcept;
 
-}  // namespace tcptable::detail
+}  // namespace tcptable::inline v0_1::detail

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // GetTcpStatistics and GetTcpStatisticsEx over tcptable::statistics, for programs ported from
 // Windows. Kept apart from win32_api.cpp because it is the only Win32 function that needs the
 // statistics reader.
