@@ -222,29 +222,24 @@ int run(int argc, char** argv, bool stdout_closed) {
                      "--help)\n");
         return exit_usage_error;
     }
+    // A number of seconds in [min, max], or a usage error naming the option and its range.
+    auto seconds_of = [](const char* option, const std::string& text, double min, double max,
+                         double& out) {
+        auto v = parse_seconds(text, min, max);
+        if (!v)
+            std::fprintf(stderr,
+                         "tcptable: %s: '%s' is not a number of seconds from %g to %g (see "
+                         "--help)\n",
+                         option, text.c_str(), min, max);
+        else
+            out = *v;
+        return v.has_value();
+    };
     double watch_seconds = 1.0, watch_limit = 0.0;
-    if (watching) {
-        auto v = parse_seconds(watch_text, 0.01, 86400.0);
-        if (!v) {
-            std::fprintf(stderr,
-                         "tcptable: --watch: '%s' is not a number of seconds from 0.01 to 86400 "
-                         "(see --help)\n",
-                         watch_text.c_str());
-            return exit_usage_error;
-        }
-        watch_seconds = *v;
-    }
-    if (limited) {
-        auto v = parse_seconds(watch_limit_text, 0.0, 1e9);
-        if (!v) {
-            std::fprintf(stderr,
-                         "tcptable: --watch-limit: '%s' is not a number of seconds from 0 to 1e9 "
-                         "(see --help)\n",
-                         watch_limit_text.c_str());
-            return exit_usage_error;
-        }
-        watch_limit = *v;
-    }
+    if (watching && !seconds_of("--watch", watch_text, 0.01, 86400.0, watch_seconds))
+        return exit_usage_error;
+    if (limited && !seconds_of("--watch-limit", watch_limit_text, 0.0, 1e9, watch_limit))
+        return exit_usage_error;
 
     if (format == "json") json = true;
     tcptable::snapshot_options opts;
