@@ -34,9 +34,10 @@ if grep -E ' (GetTcp|GetExtendedTcp|tcptable_win32_)' "$work/core-symbols.txt"; 
   echo "package-test: libtcptable.so exports Win32 symbols (above)" >&2
   exit 1
 fi
-for sym in 'tcptable::snapshot(' 'tcptable::statistics(' 'tcptable::version()' 'tcptable::diff_tables('; do
-  grep -qF "$sym" "$work/core-symbols.txt" ||
-    { echo "package-test: libtcptable.so does not export $sym" >&2; exit 1; }
+# The API, inside its inline ABI namespace (tcptable::v0_1::...).
+for sym in 'snapshot\(' 'statistics\(' 'version\(\)' 'diff_tables\(' 'process_name(\[abi:cxx11\])?\('; do
+  grep -qE " tcptable::v[0-9_]+::$sym" "$work/core-symbols.txt" ||
+    { echo "package-test: libtcptable.so does not export tcptable::v*::$sym" >&2; exit 1; }
 done
 # Test seams' setters live in test-only objects: in no library, exported or not.
 nm -C "$core" "$win32" >"$work/all-symbols.txt"
