@@ -11,4 +11,5 @@
 #include <tcptable/tcp_row.hpp>
 #include <tcptable/tcp_state.hpp>
 #include <tcptable/tcp_table.hpp>
+#include <tcptable/udp.hpp>
 #include <tcptable/version.hpp>

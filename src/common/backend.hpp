@@ -2,7 +2,7 @@
 // The contract between the shared snapshot code and a platform's backends, and the few helpers
 // shared code offers them.
 //
-// A platform provides the three platform_* functions in its own source tree (src/linux,
+// A platform provides the four platform_* functions in its own source tree (src/linux,
 // src/win, src/unsupported), listed by its sources.cmake; CMake picks the tree. Shared code
 // never asks which platform it runs on.
 #pragma once
@@ -11,6 +11,7 @@
 #include <system_error>
 #include <tcptable/snapshot.hpp>
 #include <tcptable/statistics.hpp>
+#include <tcptable/udp.hpp>
 #include <utility>
 #include <vector>
 
@@ -24,6 +25,12 @@ namespace tcptable::inline v0_1::detail {
 std::error_code platform_snapshot(const snapshot_options& options, tcp_table& out,
                                   error_info& info) noexcept;
 
+// The UDP table, as platform_snapshot does for TCP: the rows of the requested families (any
+// order, converted at the edge), with owners when options.owner_pids is set. options.states is
+// all() (shared code checks). Same error and partial-row rules as platform_snapshot.
+std::error_code platform_udp_snapshot(const snapshot_options& options, udp_table& out,
+                                      error_info& info) noexcept;
+
 // Reads the TCP counters of MIB_TCPSTATS, all but num_conns (which shared code counts from a
 // table).
 std::error_code platform_statistics(const statistics_options& options, tcp_statistics& stats,
@@ -36,10 +43,16 @@ backend_kind platform_default_backend() noexcept;
 
 // One backend's rows, appended to `rows`; `states_filtered` says they are in options.states
 // already (a kernel-side filter), so nothing needs to filter them again.
+// `protocol` says which table a backend reads: for UDP the rows are tcp_row with the
+// socket's state (CLOSED, or ESTABLISHED when connected), converted by udp_rows_from().
 struct backend_rows {
     std::vector<tcp_row>& rows;
     bool states_filtered = false;
+    transport_protocol protocol = transport_protocol::tcp;
 };
+
+// Moves a backend's UDP rows (read as tcp_row, see backend_rows) into `out`, dropping the state.
+void udp_rows_from(const std::vector<tcp_row>& rows, udp_table& out);
 
 // Drops the rows of `rows` from `first` on whose state is not in `states`.
 void keep_states(std::vector<tcp_row>& rows, state_set states, std::size_t first = 0);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include <tcptable/snapshot.hpp>
+#include <tcptable/udp.hpp>
 
 #include <boost/endian/conversion.hpp>
 
@@ -16,16 +17,20 @@ using boost::endian::load_big_u64;
 // significant byte first, which neither a host-order IPv4 word nor a network-order port gives.
 //
 // IPv4: local address (32) | local port (16) | remote address (32) | remote port (16) = 96 bits.
+// Templates over the row type: tcp_row and udp_row share the endpoint fields.
 struct v4_less {
-    static std::uint64_t hi(const tcp_row& r) noexcept {
+    template <class Row>
+    static std::uint64_t hi(const Row& r) noexcept {
         return std::uint64_t(load_big_u32(r.local_address.bytes().data())) << 32 |
                std::uint64_t(r.local_port) << 16 |
                load_big_u32(r.remote_address.bytes().data()) >> 16;
     }
-    static std::uint32_t lo(const tcp_row& r) noexcept {
+    template <class Row>
+    static std::uint32_t lo(const Row& r) noexcept {
         return (load_big_u32(r.remote_address.bytes().data()) & 0xffffu) << 16 | r.remote_port;
     }
-    bool operator()(const tcp_row& a, const tcp_row& b) const noexcept {
+    template <class Row>
+    bool operator()(const Row& a, const Row& b) const noexcept {
         std::uint64_t ha = hi(a), hb = hi(b);
         return ha != hb ? ha < hb : lo(a) < lo(b);
     }
@@ -43,12 +48,24 @@ struct v6_less {
         if (a.scope_id() != b.scope_id()) return a.scope_id() < b.scope_id() ? -1 : 1;
         return pa == pb ? 0 : (pa < pb ? -1 : 1);
     }
-    bool operator()(const tcp_row& a, const tcp_row& b) const noexcept {
+    template <class Row>
+    bool operator()(const Row& a, const Row& b) const noexcept {
         int c = compare_end(a.local_address, a.local_port, b.local_address, b.local_port);
         if (c != 0) return c < 0;
         return compare_end(a.remote_address, a.remote_port, b.remote_address, b.remote_port) < 0;
     }
 };
+
+template <class Row>
+void sort_by_contract(std::span<Row> rows) noexcept {
+    if (rows.size() < 2) return;
+    // Every IPv4 row precedes every IPv6 row; backends mostly deliver them in that order
+    // already, so the partition is a scan.
+    auto mid = std::partition(rows.begin(), rows.end(),
+                              [](const Row& r) { return r.local_address.is_v4(); });
+    std::sort(rows.begin(), mid, v4_less{});
+    std::sort(mid, rows.end(), v6_less{});
+}
 
 }  // namespace
 
@@ -56,14 +73,8 @@ struct v6_less {
 // few integer compares, and a snapshot's peak memory stays at the table itself. Sorting keys and
 // then permuting the rows measured slower at 100k rows (the permutation's random writes miss
 // the cache) and needs 16+ bytes a row more.
-void sort_rows(std::span<tcp_row> rows) noexcept {
-    if (rows.size() < 2) return;
-    // Every IPv4 row precedes every IPv6 row; backends mostly deliver them in that order
-    // already, so the partition is a scan.
-    auto mid = std::partition(rows.begin(), rows.end(),
-                              [](const tcp_row& r) { return r.local_address.is_v4(); });
-    std::sort(rows.begin(), mid, v4_less{});
-    std::sort(mid, rows.end(), v6_less{});
-}
+void sort_rows(std::span<tcp_row> rows) noexcept { sort_by_contract(rows); }
+
+void sort_rows(std::span<udp_row> rows) noexcept { sort_by_contract(rows); }
 
 }  // namespace tcptable::inline v0_1

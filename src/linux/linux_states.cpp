@@ -33,6 +33,13 @@ std::optional<tcp_state> mib_state_from_linux(unsigned linux_state) noexcept {
     return linux_to_mib[linux_state];
 }
 
+std::optional<tcp_state> udp_state_from_linux(unsigned linux_state) noexcept {
+    constexpr unsigned tcp_established = 1, tcp_close = 7;
+    if (linux_state == tcp_close) return tcp_state::closed;
+    if (linux_state == tcp_established) return tcp_state::established;
+    return std::nullopt;
+}
+
 std::uint32_t linux_state_mask(state_set states) noexcept {
     std::uint32_t mask = 0;
     // TCP_BOUND_INACTIVE is left out on purpose: /proc, ss and netstat never list it.

@@ -19,6 +19,10 @@ inline constexpr unsigned linux_state_max = 13;
 // socket with no connection; the backends do not ask for it, as /proc does not list it.
 std::optional<tcp_state> mib_state_from_linux(unsigned linux_state) noexcept;
 
+// A UDP socket's sk_state, which Linux keeps in TCP's numbering: TCP_CLOSE (unconnected) is
+// CLOSED, TCP_ESTABLISHED (connect(2)ed) is ESTABLISHED; anything else is nullopt.
+std::optional<tcp_state> udp_state_from_linux(unsigned linux_state) noexcept;
+
 // The Linux states a MIB state covers, as an inet_diag idiag_states bit mask (bit n = state n).
 std::uint32_t linux_state_mask(state_set states) noexcept;
 

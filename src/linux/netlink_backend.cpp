@@ -85,7 +85,7 @@ std::error_code send_request(int fd, const netlink_dump_request& request, std::u
         h = &v2.header;
         h->nlmsg_type = SOCK_DIAG_BY_FAMILY;
         v2.body.sdiag_family = request.family;
-        v2.body.sdiag_protocol = IPPROTO_TCP;
+        v2.body.sdiag_protocol = request.protocol;
         v2.body.idiag_states = request.states_mask;
         data = &v2;
         size = sizeof v2;
@@ -112,7 +112,9 @@ std::error_code dump_once(int fd, const netlink_dump_request& request, address_f
     const std::uint32_t seq = next_sequence.fetch_add(1, std::memory_order_relaxed);
     if (auto ec = send_request(fd, request, seq, info)) return ec;
 
-    netlink_parser parser(family, states, seq);
+    netlink_parser parser(
+        family, states, seq,
+        request.protocol == IPPROTO_UDP ? transport_protocol::udp : transport_protocol::tcp);
     while (!parser.done()) {
         iovec iov{buffer, receive_buffer_size};
         sockaddr_nl from{};
@@ -203,6 +205,24 @@ std::error_code netlink_snapshot(const snapshot_options& options, backend_rows& 
         unique_fd fd;
         if (auto ec = netlink_open(options.netns, fd, info)) return ec;
         out.states_filtered = true;
+        if (out.protocol == transport_protocol::udp) {
+            // No legacy request dumps UDP; one SOCK_DIAG_BY_FAMILY dump per family, asking for
+            // every state as ss -ua does (a UDP socket is CLOSED, or ESTABLISHED if connected).
+            const std::uint32_t all_states = 0xffffffffu;
+            if (options.family != address_family::ipv6) {
+                if (auto ec = netlink_dump(
+                        fd.get(), {netlink_request::by_family, AF_INET, all_states, IPPROTO_UDP},
+                        address_family::ipv4, state_set::all(), out.rows, info))
+                    return ec;
+            }
+            if (options.family != address_family::ipv4) {
+                if (auto ec = netlink_dump(
+                        fd.get(), {netlink_request::by_family, AF_INET6, all_states, IPPROTO_UDP},
+                        address_family::ipv6, state_set::all(), out.rows, info))
+                    return ec;
+            }
+            return {};
+        }
         if (mask == 0) return {};
 
         if (options.family == address_family::both &&

@@ -25,6 +25,8 @@ struct netlink_dump_request {
     netlink_request kind = netlink_request::by_family;
     std::uint8_t family = 0;        // AF_INET or AF_INET6 (by_family only)
     std::uint32_t states_mask = 0;  // idiag_states: bit n = Linux state n
+    // sdiag_protocol (by_family only): IPPROTO_TCP or IPPROTO_UDP. Legacy is TCP only.
+    std::uint8_t protocol = 6;  // IPPROTO_TCP
 };
 
 // Receives each datagram as the kernel sent it, before parsing; the capture tool uses it.
@@ -38,6 +40,7 @@ std::error_code netlink_open(const std::string& netns, unique_fd& fd, error_info
 // the dump when the kernel flags it inconsistent (NLM_F_DUMP_INTR), a bounded number of times,
 // then gives errc::table_changed. `kernel_refused` says whether an error was the kernel's
 // NLMSG_ERROR answer to the request.
+// The rows are tcp_row, a UDP dump's carrying the socket's state (see backend_rows).
 std::error_code netlink_dump(int fd, const netlink_dump_request& request, address_family family,
                              state_set states, std::vector<tcp_row>& out, error_info& info,
                              bool* kernel_refused = nullptr,

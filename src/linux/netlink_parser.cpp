@@ -73,9 +73,19 @@ std::error_code netlink_parser::parse_socket(std::span<const std::byte> payload,
     else
         return fail(info, offset, "unknown address family " + std::to_string(msg.idiag_family));
 
-    if (msg.idiag_state == linux_bound_inactive) return {};
-    auto state = mib_state_from_linux(msg.idiag_state);
-    if (!state) return fail(info, offset, "unknown TCP state " + std::to_string(msg.idiag_state));
+    std::optional<tcp_state> state;
+    if (protocol_ == transport_protocol::udp) {
+        state = udp_state_from_linux(msg.idiag_state);
+        if (!state)
+            return fail(info, offset,
+                        "UDP socket in state " + std::to_string(msg.idiag_state) +
+                            " (expected 7, unconnected, or 1, connected)");
+    } else {
+        if (msg.idiag_state == linux_bound_inactive) return {};
+        state = mib_state_from_linux(msg.idiag_state);
+        if (!state)
+            return fail(info, offset, "unknown TCP state " + std::to_string(msg.idiag_state));
+    }
 
     if (family_ == address_family::ipv4 && family != ip_family::ipv4) return {};
     if (family_ == address_family::ipv6 && family != ip_family::ipv6) return {};

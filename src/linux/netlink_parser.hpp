@@ -10,6 +10,7 @@
 #include <tcptable/error.hpp>
 #include <tcptable/snapshot.hpp>
 #include <tcptable/tcp_row.hpp>
+#include <tcptable/udp.hpp>
 #include <vector>
 
 namespace tcptable::inline v0_1::detail {
@@ -23,9 +24,11 @@ class netlink_parser {
     // `family` and `states` filter rows again in user space; the kernel should already have
     // applied both (the legacy request returns both families whatever it asks).
     // `expected_seq`, when given, is the sequence number every reply must carry.
+    // `protocol` is the dump's: a UDP socket may only be CLOSED or ESTABLISHED (connected).
     netlink_parser(address_family family, state_set states,
-                   std::optional<std::uint32_t> expected_seq = std::nullopt) noexcept
-        : family_(family), states_(states), seq_(expected_seq) {}
+                   std::optional<std::uint32_t> expected_seq = std::nullopt,
+                   transport_protocol protocol = transport_protocol::tcp) noexcept
+        : family_(family), states_(states), seq_(expected_seq), protocol_(protocol) {}
 
     // Parses one datagram as recvmsg() returned it. A message never spans datagrams
     // (netlink(7)), so each call must be given exactly one whole datagram.
@@ -53,6 +56,7 @@ class netlink_parser {
     address_family family_;
     state_set states_;
     std::optional<std::uint32_t> seq_;
+    transport_protocol protocol_;
     std::size_t datagram_ = 0;  // 1-based index of the datagram being parsed
     std::size_t message_ = 0;   // 1-based index of the message being parsed, over the dump
     std::size_t socket_messages_ = 0;

@@ -42,7 +42,8 @@ std::error_code backend_snapshot(const snapshot_options& options, backend_rows& 
                                  error_info& info) noexcept {
     // A full table of this namespace: size the vector once. Filtered or other-namespace reads
     // grow as they go rather than reserve for rows they will not return.
-    if (options.states.is_all() && options.netns.empty() && options.proc_root == "/proc") {
+    if (out.protocol == transport_protocol::tcp && options.states.is_all() &&
+        options.netns.empty() && options.proc_root == "/proc") {
         std::size_t expected = estimate_tcp_rows(options.proc_root);
         if (options.family != address_family::both) expected /= 2;
         try {
@@ -91,6 +92,25 @@ std::error_code platform_snapshot(const snapshot_options& options, tcp_table& ou
         if (auto ec = backend_snapshot(options, rows, info)) return ec;
         if (!rows.states_filtered) keep_states(rows.rows, options.states);
         if (options.owner_pids) return fill_owner_pids(options, out, info);
+        return std::error_code{};
+    });
+}
+
+std::error_code platform_udp_snapshot(const snapshot_options& options, udp_table& out,
+                                      error_info& info) noexcept {
+    return guarded(info, [&] {
+        // The TCP path's code, reading the UDP table (see backend_rows); owners need the
+        // inodes of tcp_row, so the rows convert once, at the end.
+        tcp_table read;
+        backend_rows rows{read.mutable_rows()};
+        rows.protocol = transport_protocol::udp;
+        if (auto ec = backend_snapshot(options, rows, info)) return ec;
+        if (options.owner_pids) {
+            if (auto ec = fill_owner_pids(options, read, info)) return ec;
+            out.unmapped_owner_rows = read.unmapped_owner_rows;
+            out.unreadable_processes = read.unreadable_processes;
+        }
+        udp_rows_from(read.mutable_rows(), out);
         return std::error_code{};
     });
 }

@@ -56,13 +56,14 @@ std::size_t drop_repeated_rows(std::vector<tcp_row>& rows, std::size_t first) {
 }
 
 std::error_code procfs_read_file(const std::string& path, ip_family family, state_set states,
-                                 std::vector<tcp_row>& out, error_info& info) {
+                                 std::vector<tcp_row>& out, error_info& info,
+                                 transport_protocol protocol) {
     unique_fd fd;
     if (auto ec = open_regular_file(path, fd, info)) return ec;
 
     std::unique_ptr<char[]> buf(new char[read_chunk]);
     std::size_t used = 0;  // bytes of an unfinished line kept at the front of buf
-    procfs_parser parser(family, path, states);
+    procfs_parser parser(family, path, states, protocol);
     const std::size_t first_row = out.size();
     for (;;) {
         ssize_t n = ::read(fd.get(), buf.get() + used, read_chunk - used);
@@ -102,16 +103,16 @@ std::error_code procfs_snapshot(const snapshot_options& options, backend_rows& o
             info.message = "empty proc root (expected a directory such as /proc)";
             return make_error_code(errc::invalid_argument);
         }
-        const std::string base = options.proc_root + "/net/";
+        const std::string base = options.proc_root + "/net/" + std::string(to_string(out.protocol));
         if (options.family != address_family::ipv6) {
-            if (auto ec =
-                    procfs_read_file(base + "tcp", ip_family::ipv4, options.states, out.rows, info))
+            if (auto ec = procfs_read_file(base, ip_family::ipv4, options.states, out.rows, info,
+                                           out.protocol))
                 return ec;
         }
         if (options.family != address_family::ipv4) {
             error_info v6_info;
-            auto ec =
-                procfs_read_file(base + "tcp6", ip_family::ipv6, options.states, out.rows, v6_info);
+            auto ec = procfs_read_file(base + "6", ip_family::ipv6, options.states, out.rows,
+                                       v6_info, out.protocol);
             // A kernel without IPv6 has no tcp6 file: with both families asked, that is an
             // empty IPv6 table, not an error.
             bool no_ipv6 = ec == std::errc::no_such_file_or_directory &&

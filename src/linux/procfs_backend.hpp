@@ -6,14 +6,16 @@
 
 namespace tcptable::inline v0_1::detail {
 
-// Reads `<proc_root>/net/tcp` and/or `tcp6` per options.family into out.rows.
+// Reads `<proc_root>/net/tcp` and/or `tcp6` per options.family into out.rows (`udp`, `udp6`
+// for out.protocol udp).
 std::error_code procfs_snapshot(const snapshot_options& options, backend_rows& out,
                                 error_info& info) noexcept;
 
 // Reads one file into out, `path` naming it, dropping rows the kernel listed twice (see
 // drop_repeated_rows). Missing-file handling is the caller's.
 std::error_code procfs_read_file(const std::string& path, ip_family family, state_set states,
-                                 std::vector<tcp_row>& out, error_info& info);
+                                 std::vector<tcp_row>& out, error_info& info,
+                                 transport_protocol protocol = transport_protocol::tcp);
 
 // The kernel hands /proc/net/tcp out a page per read() and resumes its walk of the socket hash
 // tables by position each time (net/ipv4/tcp_ipv4.c, tcp_seek_last_pos), so while sockets come

@@ -91,9 +91,8 @@ std::error_code procfs_parser::parse_header(std::string_view line, error_info& i
     };
     if (!word("sl") || !word("local_address") || !(word("rem_address") || word("remote_address")) ||
         !word("st"))
-        return fail(info,
-                    "not a /proc/net/tcp header (expected \"sl local_address "
-                    "rem_address st ...\")");
+        return fail(info, std::string("not a /proc/net/") + std::string(to_string(protocol_)) +
+                              " header (expected \"sl local_address rem_address st ...\")");
     header_seen_ = true;
     return {};
 }
@@ -148,10 +147,30 @@ std::error_code procfs_parser::parse_row(std::string_view line, std::vector<tcp_
     // Socket inode numbers are unsigned int in the kernel (get_next_ino()).
     ok = ok && field("inode") && c.decimal(number, UINT32_MAX) && field_end();
     row.inode = static_cast<std::uint32_t>(number);
+    if (protocol_ == transport_protocol::udp) {
+        // "%d %pK %u" (net/ipv4/udp.c, udp4_format_sock): the reference count, the socket's
+        // (hashed) address, the drop counter; then the padding seq_pad adds, spaces only.
+        ok = ok && field("ref") && c.decimal(number, INT32_MAX) && field_end();
+        ok = ok && field("pointer") && c.skip_hex_token() && field_end();
+        ok = ok && field("drops") && c.decimal(number, UINT32_MAX) && field_end();
+        if (ok) {
+            c.skip_spaces();
+            c.what = "end of line (text after drops)";
+            ok = c.p == c.end;
+        }
+    }
     if (!ok)
         return fail(info, std::string(missing ? "missing field: " : "malformed field: ") + c.what);
-    auto state = mib_state_from_linux(linux_state);
-    if (!state) return fail(info, "unknown TCP state " + std::to_string(linux_state));
+    std::optional<tcp_state> state;
+    if (protocol_ == transport_protocol::udp) {
+        state = udp_state_from_linux(linux_state);
+        if (!state)
+            return fail(info, "UDP socket in state " + std::to_string(linux_state) +
+                                  " (expected 07, unconnected, or 01, connected)");
+    } else {
+        state = mib_state_from_linux(linux_state);
+        if (!state) return fail(info, "unknown TCP state " + std::to_string(linux_state));
+    }
     row.state = *state;
     if (states_.contains(row.state)) out.push_back(row);
     return {};
@@ -189,10 +208,10 @@ std::error_code procfs_parser::finish(std::string_view rest, error_info& info) {
     return {};
 }
 
-std::error_code parse_proc_net_tcp(std::string_view contents, ip_family family,
-                                   std::string file_name, state_set states,
-                                   std::vector<tcp_row>& out, error_info& info) {
-    procfs_parser parser(family, std::move(file_name), states);
+namespace {
+
+std::error_code parse_whole(procfs_parser& parser, std::string_view contents,
+                            std::vector<tcp_row>& out, error_info& info) {
     auto last_nl = contents.rfind('\n');
     std::string_view whole =
         last_nl == std::string_view::npos ? std::string_view{} : contents.substr(0, last_nl + 1);
@@ -200,6 +219,22 @@ std::error_code parse_proc_net_tcp(std::string_view contents, ip_family family,
         last_nl == std::string_view::npos ? contents : contents.substr(last_nl + 1);
     if (auto ec = parser.parse_lines(whole, out, info)) return ec;
     return parser.finish(rest, info);
+}
+
+}  // namespace
+
+std::error_code parse_proc_net_tcp(std::string_view contents, ip_family family,
+                                   std::string file_name, state_set states,
+                                   std::vector<tcp_row>& out, error_info& info) {
+    procfs_parser parser(family, std::move(file_name), states);
+    return parse_whole(parser, contents, out, info);
+}
+
+std::error_code parse_proc_net_udp(std::string_view contents, ip_family family,
+                                   std::string file_name, std::vector<tcp_row>& out,
+                                   error_info& info) {
+    procfs_parser parser(family, std::move(file_name), state_set::all(), transport_protocol::udp);
+    return parse_whole(parser, contents, out, info);
 }
 
 }  // namespace tcptable::inline v0_1::detail

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// A pure parser for /proc/net/tcp and /proc/net/tcp6: bytes in, rows out, no I/O.
+// A pure parser for /proc/net/tcp{,6} and /proc/net/udp{,6}: bytes in, rows out, no I/O.
 #pragma once
 
 #include <cstddef>
@@ -8,6 +8,7 @@
 #include <system_error>
 #include <tcptable/error.hpp>
 #include <tcptable/tcp_row.hpp>
+#include <tcptable/udp.hpp>
 #include <vector>
 
 namespace tcptable::inline v0_1::detail {
@@ -17,9 +18,12 @@ class procfs_parser {
     // A line longer than this is an error: the kernel's lines are under 200 bytes.
     static constexpr std::size_t max_line_length = 512;
 
-    // `file_name` only names the source in error messages.
-    procfs_parser(ip_family family, std::string file_name, state_set states) noexcept
-        : family_(family), file_(std::move(file_name)), states_(states) {}
+    // `file_name` only names the source in error messages. For UDP the rows are tcp_row with
+    // the socket's state, CLOSED or ESTABLISHED (see backend_rows), and each row must also
+    // carry the ref, pointer and drops fields /proc/net/udp ends with, then nothing but spaces.
+    procfs_parser(ip_family family, std::string file_name, state_set states,
+                  transport_protocol protocol = transport_protocol::tcp) noexcept
+        : family_(family), file_(std::move(file_name)), states_(states), protocol_(protocol) {}
 
     // Parses `text`, which must end just after a '\n' (or be empty): whole lines only, so a
     // reader can feed the file chunk by chunk. The first line fed must be the header.
@@ -38,6 +42,7 @@ class procfs_parser {
     ip_family family_;
     std::string file_;
     state_set states_;
+    transport_protocol protocol_;
     std::size_t line_ = 0;
     bool header_seen_ = false;
 };
@@ -46,5 +51,10 @@ class procfs_parser {
 std::error_code parse_proc_net_tcp(std::string_view contents, ip_family family,
                                    std::string file_name, state_set states,
                                    std::vector<tcp_row>& out, error_info& info);
+
+// The same for /proc/net/udp or udp6 (every row is kept: UDP has no state filter).
+std::error_code parse_proc_net_udp(std::string_view contents, ip_family family,
+                                   std::string file_name, std::vector<tcp_row>& out,
+                                   error_info& info);
 
 }  // namespace tcptable::inline v0_1::detail

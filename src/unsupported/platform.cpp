@@ -9,6 +9,12 @@ std::error_code platform_snapshot(const snapshot_options&, tcp_table&, error_inf
     return make_error_code(errc::not_supported);
 }
 
+std::error_code platform_udp_snapshot(const snapshot_options&, udp_table&,
+                                      error_info& info) noexcept {
+    info.message = "no UDP table backend for this platform";
+    return make_error_code(errc::not_supported);
+}
+
 std::error_code platform_statistics(const statistics_options&, tcp_statistics&,
                                     error_info& info) noexcept {
     info.message = "TCP statistics are not supported on this platform";

@@ -164,7 +164,68 @@ std::error_code read_family(ip_family family, const snapshot_options& options,
               : convert_table<MIB_TCP6TABLE>(call, buf, false, options.states, out, info, each);
 }
 
+mib_udp_row_v4 udp_fields_of(const MIB_UDPROW_OWNER_PID& r) noexcept {
+    return {r.dwLocalAddr, r.dwLocalPort, r.dwOwningPid};
+}
+mib_udp_row_v6 udp_fields_of(const MIB_UDP6ROW_OWNER_PID& r) noexcept {
+    return {bytes16(r.ucLocalAddr), r.dwLocalScopeId, r.dwLocalPort, r.dwOwningPid};
+}
+
+template <class Table>
+std::error_code convert_udp_table(const char* call, const table_buffer& buf, bool with_owner,
+                                  std::vector<udp_row>& out, error_info& info) {
+    const auto& table = *static_cast<const Table*>(buf.data());
+    if (!entries_fit(table, buf)) return malformed(call, info);
+    out.reserve(out.size() + table.dwNumEntries);
+    for (DWORD i = 0; i < table.dwNumEntries; ++i)
+        out.push_back(udp_row_from_mib(udp_fields_of(table.table[i]), with_owner));
+    return {};
+}
+
+// One family's UDP table, always the OWNER_PID class (it costs the same as GetUdpTable).
+std::error_code read_udp_family(ip_family family, const snapshot_options& options,
+                                std::vector<udp_row>& out, error_info& info) {
+    table_buffer buf;
+    const bool v4 = family == ip_family::ipv4;
+    const char* call = v4 ? "GetExtendedUdpTable(AF_INET, UDP_TABLE_OWNER_PID)"
+                          : "GetExtendedUdpTable(AF_INET6, UDP_TABLE_OWNER_PID)";
+    ULONG af = v4 ? AF_INET : AF_INET6;
+    auto status = fill_table(
+        [af](void* p, std::uint32_t* size) {
+            DWORD s = *size;
+            DWORD r = ::GetExtendedUdpTable(p, &s, FALSE, af, UDP_TABLE_OWNER_PID, 0);
+            *size = s;
+            return static_cast<std::uint32_t>(r);
+        },
+        buf);
+    if (status != win32_no_error) return win32_failure(call, status, info);
+    return v4 ? convert_udp_table<MIB_UDPTABLE_OWNER_PID>(call, buf, options.owner_pids, out, info)
+              : convert_udp_table<MIB_UDP6TABLE_OWNER_PID>(call, buf, options.owner_pids, out,
+                                                           info);
+}
+
 }  // namespace
+
+std::error_code iphlpapi_udp_snapshot(const snapshot_options& options, udp_table& out,
+                                      error_info& info) noexcept {
+    return guarded(info, [&]() -> std::error_code {
+        if (options.family != address_family::ipv6) {
+            if (auto ec = read_udp_family(ip_family::ipv4, options, out.mutable_rows(), info))
+                return ec;
+        }
+        if (options.family != address_family::ipv4) {
+            error_info v6_info;
+            auto ec = read_udp_family(ip_family::ipv6, options, out.mutable_rows(), v6_info);
+            // No IPv6 stack: an empty IPv6 table when both families are asked, as for TCP.
+            if (ec == errc::not_supported && options.family == address_family::both) ec.clear();
+            if (ec) {
+                info = std::move(v6_info);
+                return ec;
+            }
+        }
+        return {};
+    });
+}
 
 std::error_code win32_failure(const char* call, std::uint32_t status, error_info& info) {
     std::string text = win32_message(status);

@@ -68,6 +68,30 @@ std::optional<tcp_row> row_from_mib(const mib_row_v6& mib, bool with_owner) noex
     return row;
 }
 
+udp_row udp_row_from_mib(const mib_udp_row_v4& mib, bool with_owner) noexcept {
+    udp_row row;
+    row.local_address = address_from_mib_dword(mib.local_addr);
+    row.local_port = port_from_mib_dword(mib.local_port);
+    // Windows names one owner per row; pid 0 (System Idle) names none.
+    if (with_owner && mib.owning_pid != 0) {
+        row.pid = mib.owning_pid;
+        row.owner_count = 1;
+    }
+    return row;
+}
+
+udp_row udp_row_from_mib(const mib_udp_row_v6& mib, bool with_owner) noexcept {
+    udp_row row;
+    row.local_address = v6_from_mib(mib.local_addr, mib.local_scope_id);
+    row.local_port = port_from_mib_dword(mib.local_port);
+    row.remote_address = ip_address::v6({});
+    if (with_owner && mib.owning_pid != 0) {
+        row.pid = mib.owning_pid;
+        row.owner_count = 1;
+    }
+    return row;
+}
+
 void add_mib_statistics(tcp_statistics& stats, const mib_tcp_stats& mib, bool first) noexcept {
     if (first) {
         stats.rto_algorithm = mib.rto_algorithm;

@@ -9,6 +9,7 @@
 #include <optional>
 #include <tcptable/statistics.hpp>
 #include <tcptable/tcp_row.hpp>
+#include <tcptable/udp.hpp>
 
 namespace tcptable::inline v0_1::detail {
 
@@ -40,6 +41,27 @@ struct mib_row_v6 {
 // parse error rather than guess.
 std::optional<tcp_row> row_from_mib(const mib_row_v4& mib, bool with_owner) noexcept;
 std::optional<tcp_row> row_from_mib(const mib_row_v6& mib, bool with_owner) noexcept;
+
+// The fields of MIB_UDPROW_OWNER_PID (MIB_UDPROW without owning_pid). Windows' UDP rows have
+// no remote end: a connected UDP socket lists as unconnected.
+struct mib_udp_row_v4 {
+    std::uint32_t local_addr = 0;  // network-order bytes in memory
+    std::uint32_t local_port = 0;  // network order in the low 16 bits
+    std::uint32_t owning_pid = 0;  // only from the OWNER_PID table class
+};
+
+// The fields of MIB_UDP6ROW_OWNER_PID (MIB_UDP6ROW without owning_pid).
+struct mib_udp_row_v6 {
+    std::array<std::uint8_t, 16> local_addr{};  // network order
+    std::uint32_t local_scope_id = 0;
+    std::uint32_t local_port = 0;
+    std::uint32_t owning_pid = 0;
+};
+
+// A UDP row from the MIB fields: the remote end is the family's unspecified address, port 0;
+// `with_owner` as for row_from_mib.
+udp_row udp_row_from_mib(const mib_udp_row_v4& mib, bool with_owner) noexcept;
+udp_row udp_row_from_mib(const mib_udp_row_v6& mib, bool with_owner) noexcept;
 
 // The MIB_TCPSTATS DWORDs, in structure order.
 struct mib_tcp_stats {

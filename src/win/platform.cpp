@@ -37,6 +37,36 @@ std::error_code platform_snapshot(const snapshot_options& options, tcp_table& ou
     return make_error_code(errc::not_supported);
 }
 
+namespace {
+
+// Options only Linux can honour, refused as platform_snapshot refuses them.
+std::error_code linux_only_options(const snapshot_options& options, error_info& info) {
+    if (options.proc_root != "/proc") {
+        info.message = "proc_root (" + options.proc_root + ") is not available on Windows";
+        return make_error_code(errc::not_supported);
+    }
+    if (!options.netns.empty()) {
+        info.message = "network namespaces (" + options.netns + ") are not available on Windows";
+        return make_error_code(errc::not_supported);
+    }
+    if (options.backend != backend_kind::automatic && options.backend != backend_kind::iphlpapi) {
+        info.message = std::string("backend ") + std::string(to_string(options.backend)) +
+                       " is not available on Windows";
+        return make_error_code(errc::not_supported);
+    }
+    return {};
+}
+
+}  // namespace
+
+std::error_code platform_udp_snapshot(const snapshot_options& options, udp_table& out,
+                                      error_info& info) noexcept {
+    return guarded(info, [&] {
+        if (auto ec = linux_only_options(options, info)) return ec;
+        return iphlpapi_udp_snapshot(options, out, info);
+    });
+}
+
 backend_kind platform_default_backend() noexcept { return backend_kind::iphlpapi; }
 
 }  // namespace tcptable::inline v0_1::detail

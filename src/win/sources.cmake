@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: MIT
 # The Windows backend: iphlpapi's GetTcpTable, GetTcp6Table, GetExtendedTcpTable and
-# GetTcpStatisticsEx.
+# GetTcpStatisticsEx; GetExtendedUdpTable for the UDP table.
 set(tcptable_platform_backends "iphlpapi")
 set(tcptable_platform_sources
   ${CMAKE_CURRENT_LIST_DIR}/iphlpapi_backend.cpp
