@@ -65,13 +65,15 @@ tcp_row make_row(FuzzedDataProvider& in) {
 
 // What a call asks for, decided from the function and its arguments as Windows documents them.
 struct request {
-    enum class kind { basic, row2, owner_pid } table = kind::basic;
+    enum class kind { basic, row2, owner_pid, owner_module } table = kind::basic;
     bool v6 = false;
     state_set states = state_set::all();
     DWORD early_error = NO_ERROR;  // an answer given before any table is taken
 
-    std::size_t header() const { return 4; }  // dwNumEntries, then the rows (offsetof table)
+    // dwNumEntries, then the rows (offsetof table): 8-byte aligned for the module rows.
+    std::size_t header() const { return table == kind::owner_module ? 8 : 4; }
     std::size_t row_size() const {
+        if (table == kind::owner_module) return v6 ? 192 : 160;
         if (!v6) return table == kind::basic ? 20 : table == kind::row2 ? 28 : 24;
         return table == kind::basic ? 52 : table == kind::row2 ? 60 : 56;
     }
@@ -118,6 +120,9 @@ flat_row read_flat(const unsigned char* p, const request& q) {
         if (q.table != request::kind::basic) f.pid = dword(20);
         if (q.table == request::kind::row2)
             FUZZ_CHECK(dword(24) == static_cast<DWORD>(TcpConnectionOffloadStateInHost));
+        // The module rows' creation time and module cookie are not known: zero.
+        if (q.table == request::kind::owner_module)
+            for (std::size_t i = 24; i < 160; ++i) FUZZ_CHECK(p[i] == 0);
         return f;
     }
     // MIB_TCP6ROW starts with the state; MIB_TCP6ROW2 and _OWNER_PID put it after the addresses.
@@ -135,6 +140,8 @@ flat_row read_flat(const unsigned char* p, const request& q) {
         f.pid = dword(52);
         if (q.table == request::kind::row2)
             FUZZ_CHECK(dword(56) == static_cast<DWORD>(TcpConnectionOffloadStateInHost));
+        if (q.table == request::kind::owner_module)
+            for (std::size_t i = 56; i < 192; ++i) FUZZ_CHECK(p[i] == 0);
     }
     return f;
 }
@@ -182,9 +189,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             q.v6 = af == AF_INET6;
             if (reserved != 0 || (af != AF_INET && af != AF_INET6) || table_class > 8)
                 q.early_error = ERROR_INVALID_PARAMETER;
-            else if (table_class >= TCP_TABLE_OWNER_MODULE_LISTENER)
-                q.early_error = ERROR_NOT_SUPPORTED;
+            else if (q.v6 && table_class <= TCP_TABLE_BASIC_ALL)
+                q.early_error = ERROR_NOT_SUPPORTED;  // no IPv6 basic extended table
             if (table_class >= TCP_TABLE_OWNER_PID_LISTENER) q.table = request::kind::owner_pid;
+            if (table_class >= TCP_TABLE_OWNER_MODULE_LISTENER)
+                q.table = request::kind::owner_module;
             const ULONG which = table_class % 3;  // listener, connections, all
             q.states = which == 0   ? state_set::listening()
                        : which == 1 ? state_set::connections()

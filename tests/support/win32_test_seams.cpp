@@ -10,6 +10,11 @@ void set_win32_rows_hook(win32_rows_hook hook, void* context) noexcept {
     seam_state::rows_hook.store(hook);
 }
 
+void set_win32_udp_rows_hook(win32_udp_rows_hook hook, void* context) noexcept {
+    seam_state::udp_rows_hook_context.store(context);
+    seam_state::udp_rows_hook.store(hook);
+}
+
 void set_win32_snapshot_bypass(bool bypass) noexcept { seam_state::snapshot_bypass.store(bypass); }
 
 }  // namespace tcptable::inline v0_1::detail

@@ -7,6 +7,9 @@
 #include "heapapi.h"
 #include "minwindef.h"
 #include "secure_crt.h"
+#include "winbase.h"
+#include "windef.h"
 #include "winerror.h"
+#include "winnt.h"
 
 #endif /* TCPTABLE_WIN32_WINDOWS_H */

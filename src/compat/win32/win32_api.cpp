@@ -4,6 +4,8 @@
 // the static_asserts below and tests/win32_api_test.cpp hold them to Windows' values.
 #include "win32_api.hpp"
 
+#include "win32_base.hpp"
+
 #include <algorithm>
 #include <array>
 #include <atomic>
@@ -12,6 +14,7 @@
 #include <cstring>
 #include <limits>
 #include <new>
+#include <tcptable/destroy.hpp>
 #include <tcptable/snapshot.hpp>
 #include <type_traits>
 #include <vector>
@@ -21,6 +24,7 @@
 // Last: the Win32 headers define macros (s_addr, s6_addr, TRUE, ...) that must not reach the
 // C++ headers above.
 #include <tcptable/win32/iphlpapi.h>
+#include <tcptable/win32/winerror.h>
 #include <tcptable/win32/winsock2.h>
 #include <tcptable/win32/ws2tcpip.h>
 
@@ -42,6 +46,16 @@ static_assert(sizeof(MIB_TCP6ROW_OWNER_PID) == 56 &&
               offsetof(MIB_TCP6ROW_OWNER_PID, dwOwningPid) == 52);
 static_assert(sizeof(MIB_TCP6TABLE_OWNER_PID) == 60 &&
               offsetof(MIB_TCP6TABLE_OWNER_PID, table) == 4);
+static_assert(sizeof(MIB_TCPROW_OWNER_MODULE) == 160 &&
+              offsetof(MIB_TCPROW_OWNER_MODULE, liCreateTimestamp) == 24 &&
+              offsetof(MIB_TCPROW_OWNER_MODULE, OwningModuleInfo) == 32);
+static_assert(sizeof(MIB_TCPTABLE_OWNER_MODULE) == 168 &&
+              offsetof(MIB_TCPTABLE_OWNER_MODULE, table) == 8);
+static_assert(sizeof(MIB_TCP6ROW_OWNER_MODULE) == 192 &&
+              offsetof(MIB_TCP6ROW_OWNER_MODULE, liCreateTimestamp) == 56 &&
+              offsetof(MIB_TCP6ROW_OWNER_MODULE, OwningModuleInfo) == 64);
+static_assert(sizeof(MIB_TCP6TABLE_OWNER_MODULE) == 200 &&
+              offsetof(MIB_TCP6TABLE_OWNER_MODULE, table) == 8);
 static_assert(sizeof(MIB_TCPSTATS) == 60);
 
 namespace tcptable::inline v0_1::detail {
@@ -50,6 +64,8 @@ namespace seam_state {
 std::atomic<win32_rows_hook> rows_hook{nullptr};
 std::atomic<void*> rows_hook_context{nullptr};
 std::atomic<bool> snapshot_bypass{false};
+std::atomic<win32_udp_rows_hook> udp_rows_hook{nullptr};
+std::atomic<void*> udp_rows_hook_context{nullptr};
 }  // namespace seam_state
 
 namespace {
@@ -80,6 +96,17 @@ void fill_row(const tcp_row& r, MIB_TCPROW2& m) noexcept {
 }
 
 void fill_row(const tcp_row& r, MIB_TCPROW_OWNER_PID& m) noexcept {
+    m.dwState = mib_state(r.state);
+    m.dwLocalAddr = address_to_mib_dword(r.local_address);
+    m.dwLocalPort = port_to_mib_dword(r.local_port);
+    m.dwRemoteAddr = address_to_mib_dword(r.remote_address);
+    m.dwRemotePort = port_to_mib_dword(r.remote_port);
+    m.dwOwningPid = r.pid;
+}
+
+// The owner-module rows: the pid row plus a creation time and module cookie Linux does not
+// keep. Both stay zero; GetOwnerModuleFromTcpEntry goes by dwOwningPid.
+void fill_row(const tcp_row& r, MIB_TCPROW_OWNER_MODULE& m) noexcept {
     m.dwState = mib_state(r.state);
     m.dwLocalAddr = address_to_mib_dword(r.local_address);
     m.dwLocalPort = port_to_mib_dword(r.local_port);
@@ -122,6 +149,17 @@ void fill_row(const tcp_row& r, MIB_TCP6ROW_OWNER_PID& m) noexcept {
     m.dwOwningPid = r.pid;
 }
 
+void fill_row(const tcp_row& r, MIB_TCP6ROW_OWNER_MODULE& m) noexcept {
+    std::memcpy(m.ucLocalAddr, r.local_address.bytes().data(), 16);
+    m.dwLocalScopeId = r.local_address.scope_id();
+    m.dwLocalPort = port_to_mib_dword(r.local_port);
+    std::memcpy(m.ucRemoteAddr, r.remote_address.bytes().data(), 16);
+    m.dwRemoteScopeId = r.remote_address.scope_id();
+    m.dwRemotePort = port_to_mib_dword(r.remote_port);
+    m.dwState = mib_state(r.state);
+    m.dwOwningPid = r.pid;
+}
+
 // One table of Table's row type from one snapshot. The size check and the fill use the same
 // rows, so a table that grew since the caller's probe gets ERROR_INSUFFICIENT_BUFFER and the new
 // size, never a write past *size. Rows go in through memcpy: the caller's buffer need not be
@@ -145,6 +183,8 @@ ULONG fill_table(void* buffer, ULONG* size, address_family family, state_set sta
 
     auto* out = static_cast<unsigned char*>(buffer);
     const auto count = static_cast<DWORD>(rows.size());
+    // The header's padding (8-byte aligned module tables) is zeroed, as a fresh table would be.
+    std::memset(out, 0, header);
     std::memcpy(out + offsetof(Table, dwNumEntries), &count, sizeof count);
     for (std::size_t i = 0; i < rows.size(); ++i) {
         row_type m{};
@@ -154,8 +194,9 @@ ULONG fill_table(void* buffer, ULONG* size, address_family family, state_set sta
     return NO_ERROR;
 }
 
-// Which family a GetExtendedTcpTable call asks for; AF_* are this system's values.
-bool family_from(ULONG af, address_family& family) noexcept {
+}  // namespace
+
+bool win32_family_from(unsigned long af, address_family& family) noexcept {
     if (af == AF_INET) {
         family = address_family::ipv4;
         return true;
@@ -166,8 +207,6 @@ bool family_from(ULONG af, address_family& family) noexcept {
     }
     return false;
 }
-
-}  // namespace
 
 unsigned long win32_error_from(const std::error_code& ec) noexcept {
     // Out of memory is the one failure Windows' own callers are used to handle.
@@ -246,13 +285,16 @@ DWORD WINAPI GetExtendedTcpTable(PVOID pTcpTable, PDWORD pdwSize, BOOL bOrder, U
                                  TCP_TABLE_CLASS TableClass, ULONG Reserved) {
     if (pdwSize == nullptr || Reserved != 0) return ERROR_INVALID_PARAMETER;
     address_family family;
-    if (!tcptable::detail::family_from(ulAf, family)) return ERROR_INVALID_PARAMETER;
+    if (!tcptable::detail::win32_family_from(ulAf, family)) return ERROR_INVALID_PARAMETER;
     const bool v4 = family == address_family::ipv4;
     // *_CONNECTIONS is every state but LISTEN, as Windows documents the table classes.
     switch (TableClass) {
         case TCP_TABLE_BASIC_LISTENER:
         case TCP_TABLE_BASIC_CONNECTIONS:
         case TCP_TABLE_BASIC_ALL: {
+            // The GetExtendedTcpTable page: the BASIC classes are not supported with AF_INET6
+            // (there is no MIB_TCP6TABLE in the extended family).
+            if (!v4) return ERROR_NOT_SUPPORTED;
             state_set states = TableClass == TCP_TABLE_BASIC_LISTENER ? state_set::listening()
                                : TableClass == TCP_TABLE_BASIC_CONNECTIONS
                                    ? state_set::connections()
@@ -275,12 +317,35 @@ DWORD WINAPI GetExtendedTcpTable(PVOID pTcpTable, PDWORD pdwSize, BOOL bOrder, U
         }
         case TCP_TABLE_OWNER_MODULE_LISTENER:
         case TCP_TABLE_OWNER_MODULE_CONNECTIONS:
-        case TCP_TABLE_OWNER_MODULE_ALL:
-            // Owning module info (the service tag and image of the owner) has no Linux
-            // counterpart; the OWNER_PID classes give the owner.
-            return ERROR_NOT_SUPPORTED;
+        case TCP_TABLE_OWNER_MODULE_ALL: {
+            state_set states =
+                TableClass == TCP_TABLE_OWNER_MODULE_LISTENER      ? state_set::listening()
+                : TableClass == TCP_TABLE_OWNER_MODULE_CONNECTIONS ? state_set::connections()
+                                                                   : state_set::all();
+            return v4 ? fill_table<MIB_TCPTABLE_OWNER_MODULE>(pTcpTable, pdwSize, family, states,
+                                                              bOrder, true)
+                      : fill_table<MIB_TCP6TABLE_OWNER_MODULE>(pTcpTable, pdwSize, family, states,
+                                                               bOrder, true);
+        }
     }
     return ERROR_INVALID_PARAMETER;
+}
+
+DWORD WINAPI SetTcpEntry(PMIB_TCPROW pTcpRow) {
+    // MIB_TCP_STATE_DELETE_TCB is the only state a connection can be set to (SetTcpEntry page).
+    if (pTcpRow == nullptr || pTcpRow->dwState != MIB_TCP_STATE_DELETE_TCB)
+        return ERROR_INVALID_PARAMETER;
+    tcptable::tcp_row row;
+    row.local_address = tcptable::detail::address_from_mib_dword(pTcpRow->dwLocalAddr);
+    row.local_port = tcptable::detail::port_from_mib_dword(pTcpRow->dwLocalPort);
+    row.remote_address = tcptable::detail::address_from_mib_dword(pTcpRow->dwRemoteAddr);
+    row.remote_port = tcptable::detail::port_from_mib_dword(pTcpRow->dwRemotePort);
+    std::error_code ec;
+    tcptable::destroy_connection(row, ec);
+    if (!ec) return NO_ERROR;
+    if (ec == std::errc::no_such_file_or_directory) return ERROR_NOT_FOUND;
+    if (ec == tcptable::errc::invalid_argument) return ERROR_INVALID_PARAMETER;
+    return static_cast<DWORD>(tcptable::detail::win32_error_from(ec));
 }
 
 USHORT tcptable_win32_ntohs(USHORT value) { return tcptable::detail::network_to_host_u16(value); }
@@ -296,12 +361,21 @@ char* tcptable_win32_inet_ntoa(ULONG network_order_address) {
     return text;
 }
 
-PCSTR tcptable_win32_inet_ntop(INT family, const VOID* address, PSTR buffer, size_t buffer_size) {
-    if (address == nullptr || buffer == nullptr) {
-        errno = EINVAL;
-        return nullptr;
-    }
+}  // extern "C"
+
+namespace {
+
+// The text of an address for InetNtop: Windows' errors through the thread's last error.
+bool address_text(INT family, const VOID* address, std::size_t buffer_size, char* text,
+                  std::size_t& length) noexcept {
+    using tcptable::detail::set_last_error;
     tcptable::ip_address a;
+    if (family == AF_INET || family == AF_INET6) {
+        if (address == nullptr) {
+            set_last_error(WSAEFAULT);
+            return false;
+        }
+    }
     if (family == AF_INET) {
         std::array<std::uint8_t, 4> b;
         std::memcpy(b.data(), address, 4);
@@ -311,32 +385,79 @@ PCSTR tcptable_win32_inet_ntop(INT family, const VOID* address, PSTR buffer, siz
         std::memcpy(b.data(), address, 16);
         a = tcptable::ip_address::v6(b);
     } else {
-        errno = EAFNOSUPPORT;
-        return nullptr;
+        set_last_error(WSAEAFNOSUPPORT);
+        return false;
     }
-    char text[tcptable::ip_address::max_text_length];
-    char* end = a.to_chars(text, text + sizeof text);
-    auto length = static_cast<std::size_t>(end - text);
-    if (length + 1 > buffer_size) {
-        errno = ENOSPC;
-        return nullptr;
+    char* end = a.to_chars(text, text + tcptable::ip_address::max_text_length);
+    length = static_cast<std::size_t>(end - text);
+    // A NULL buffer, a zero size or one too small for the text and its NUL: the InetNtop page's
+    // ERROR_INVALID_PARAMETER.
+    if (buffer_size == 0 || length + 1 > buffer_size) {
+        set_last_error(WSA_INVALID_PARAMETER);
+        return false;
     }
-    std::memcpy(buffer, text, length);
-    buffer[length] = '\0';
-    return buffer;
+    return true;
 }
 
-INT tcptable_win32_inet_pton(INT family, PCSTR text, PVOID address) {
+INT parse_address(INT family, const char* text, PVOID address) noexcept {
+    using tcptable::detail::set_last_error;
     if (family != AF_INET && family != AF_INET6) {
-        errno = EAFNOSUPPORT;
+        set_last_error(WSAEAFNOSUPPORT);
         return -1;
     }
-    if (text == nullptr || address == nullptr) return 0;
+    if (text == nullptr || address == nullptr) {
+        set_last_error(WSAEFAULT);
+        return -1;
+    }
     auto a = tcptable::ip_address::parse(text);
     // A scope ("%2") is not part of an IN6_ADDR; Winsock's inet_pton rejects it as well.
     if (!a || (family == AF_INET) != a->is_v4() || a->scope_id() != 0) return 0;
     std::memcpy(address, a->bytes().data(), family == AF_INET ? 4 : 16);
     return 1;
+}
+
+}  // namespace
+
+extern "C" {
+
+PCSTR tcptable_win32_inet_ntop(INT family, const VOID* address, PSTR buffer, size_t buffer_size) {
+    char text[tcptable::ip_address::max_text_length];
+    std::size_t length = 0;
+    if (!address_text(family, address, buffer == nullptr ? 0 : buffer_size, text, length))
+        return nullptr;
+    std::memcpy(buffer, text, length);
+    buffer[length] = '\0';
+    return buffer;
+}
+
+PCWSTR tcptable_win32_inet_ntop_w(INT family, const VOID* address, PWSTR buffer,
+                                  size_t buffer_chars) {
+    char text[tcptable::ip_address::max_text_length];
+    std::size_t length = 0;
+    if (!address_text(family, address, buffer == nullptr ? 0 : buffer_chars, text, length))
+        return nullptr;
+    // Address text is ASCII: one WCHAR per byte.
+    for (std::size_t i = 0; i < length; ++i) buffer[i] = static_cast<WCHAR>(text[i]);
+    buffer[length] = L'\0';
+    return buffer;
+}
+
+INT tcptable_win32_inet_pton(INT family, PCSTR text, PVOID address) {
+    return parse_address(family, text, address);
+}
+
+INT tcptable_win32_inet_pton_w(INT family, PCWSTR text, PVOID address) {
+    if (text == nullptr) return parse_address(family, nullptr, address);
+    // The longest address text, with a scope, fits; anything longer or not ASCII is no address.
+    char narrow[tcptable::ip_address::max_text_length + 1];
+    std::size_t i = 0;
+    for (; text[i] != L'\0'; ++i) {
+        if (i == sizeof narrow - 1 || text[i] < 0x20 || text[i] > 0x7e)
+            return parse_address(family, "", address);
+        narrow[i] = static_cast<char>(text[i]);
+    }
+    narrow[i] = '\0';
+    return parse_address(family, narrow, address);
 }
 
 }  // extern "C"
