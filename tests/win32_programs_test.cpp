@@ -4,7 +4,10 @@
 // C++ against include/tcptable/win32 and the built library; and this project's own examples.
 // Each runs while the test holds known loopback sockets, and its rows must match the C++ API.
 #include <gtest/gtest.h>
+#include <poll.h>
+#include <signal.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -13,9 +16,11 @@
 #include <map>
 #include <optional>
 #include <ostream>
+#include <set>
 #include <sstream>
 #include <string>
 #include <tcptable/tcptable.hpp>
+#include <tuple>
 #include <vector>
 
 #include "support/child_process.hpp"
@@ -231,6 +236,175 @@ TEST_P(win32_seed_example, compiles_unmodified_and_prints_the_table) {
 }
 
 INSTANTIATE_TEST_SUITE_P(languages, win32_seed_example, ::testing::Values("c", "cxx"));
+
+#ifdef TCPTABLE_SOCKET_TABLE_C
+// socket_table (tests/win32/programs): a Windows-style program with Winsock sockets of its own,
+// the TCP and UDP tables with owners and module names. Built through tcptable::win32 as C and as
+// C++ and run in a network namespace of its own, where the table holds only its sockets; while it
+// holds them, `ss -tuanp` must list exactly the rows it printed, with the same owner.
+
+// A program started with pipes on its stdin and stdout.
+struct held_program {
+    pid_t pid = -1;
+    int in = -1, out = -1;
+    std::string output;
+
+    explicit held_program(const std::string& path) {
+        int to[2], from[2];
+        if (::pipe2(to, O_CLOEXEC) != 0 || ::pipe2(from, O_CLOEXEC) != 0) return;
+        pid = ::fork();
+        if (pid == 0) {
+            ::dup2(to[0], 0);
+            ::dup2(from[1], 1);
+            ::dup2(from[1], 2);
+            ::execl(path.c_str(), path.c_str(), "hold", static_cast<char*>(nullptr));
+            ::_exit(127);
+        }
+        ::close(to[0]);
+        ::close(from[1]);
+        in = to[1];
+        out = from[0];
+    }
+    // Reads until `marker` has been printed, the program ends, or 60 s pass.
+    bool read_until(const std::string& marker) {
+        for (int waited = 0; output.find(marker) == std::string::npos && waited < 600; ++waited) {
+            pollfd p{out, POLLIN, 0};
+            if (::poll(&p, 1, 100) <= 0) continue;
+            char buf[4096];
+            const ssize_t n = ::read(out, buf, sizeof buf);
+            if (n <= 0) return output.find(marker) != std::string::npos;
+            output.append(buf, static_cast<std::size_t>(n));
+        }
+        return output.find(marker) != std::string::npos;
+    }
+    // Lets it close its sockets and exit; returns its exit status (-1 if killed).
+    int finish() {
+        if (::write(in, "\n", 1) != 1) {
+        }
+        ::close(in);
+        in = -1;
+        read_until("RESULT ");
+        char buf[4096];
+        ssize_t n;
+        while ((n = ::read(out, buf, sizeof buf)) > 0)
+            output.append(buf, static_cast<std::size_t>(n));
+        int status = 0;
+        ::waitpid(pid, &status, 0);
+        pid = -1;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    }
+    ~held_program() {
+        if (pid > 0) {
+            ::kill(pid, SIGKILL);
+            ::waitpid(pid, nullptr, 0);
+        }
+        if (in >= 0) ::close(in);
+        if (out >= 0) ::close(out);
+    }
+};
+
+// (protocol, local, remote, state, pid): TCP rows as ss names them; UDP rows by local end only.
+using socket_key = std::tuple<std::string, std::string, std::string, std::string, std::string>;
+
+std::string ss_state(const std::string& name) {
+    if (name == "ESTABLISHED") return "ESTAB";
+    if (name == "SYN-RECEIVED") return "SYN-RECV";
+    return name;
+}
+
+std::set<socket_key> program_rows(const std::string& output) {
+    std::set<socket_key> rows;
+    std::istringstream in(output);
+    std::string kind;
+    std::string line;
+    while (std::getline(in, line)) {
+        std::istringstream f(line);
+        f >> kind;
+        if (kind == "TCP" || kind == "TCP6") {
+            std::string local, remote, state, pid;
+            f >> local >> remote >> state >> pid;
+            // A listener's remote end: ss writes the port as "*".
+            if (remote == "0.0.0.0:0" || remote == "[::]:0")
+                remote.replace(remote.size() - 1, 1, "*");
+            rows.insert({"tcp", local, remote, ss_state(state), pid});
+        } else if (kind == "UDP" || kind == "UDP6") {
+            std::string local, pid;
+            f >> local >> pid;
+            rows.insert({"udp", local, "", "", pid});
+        }
+    }
+    return rows;
+}
+
+std::set<socket_key> ss_rows(const std::string& output) {
+    std::set<socket_key> rows;
+    std::istringstream in(output);
+    std::string line;
+    while (std::getline(in, line)) {
+        std::istringstream f(line);
+        std::string netid, state, recv_q, send_q, local, peer, users;
+        f >> netid >> state >> recv_q >> send_q >> local >> peer;
+        std::getline(f, users);
+        std::string pid = "0";
+        if (auto at = users.find("pid="); at != std::string::npos)
+            pid = users.substr(at + 4, users.find_first_not_of("0123456789", at + 4) - at - 4);
+        if (netid == "tcp")
+            rows.insert({"tcp", local, peer, state, pid});
+        else if (netid == "udp")
+            rows.insert({"udp", local, "", "", pid});
+    }
+    return rows;
+}
+
+class win32_socket_table : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(win32_socket_table, prints_what_ss_shows_in_a_quiet_namespace) {
+    const std::string program =
+        std::string(GetParam()) == "c" ? TCPTABLE_SOCKET_TABLE_C : TCPTABLE_SOCKET_TABLE_CXX;
+    auto result = tcptable::testing::run_in_child(
+        [&]() -> std::string {
+            if (auto why = tcptable::testing::enter_private_netns(); !why.empty())
+                return "SKIP: " + why;
+            held_program p(program);
+            if (p.pid <= 0) return "could not start " + program;
+            if (!p.read_until("READY\n")) return "no READY: " + p.output;
+            auto ss = run("ss -tuanpH");
+            if (ss.status != 0) return "SKIP: ss not usable: " + ss.output;
+            const std::string held = p.output;
+            const std::string program_pid = std::to_string(p.pid);
+            const int status = p.finish();
+            if (status != 0 || p.output.find("RESULT ok") == std::string::npos)
+                return "exit " + std::to_string(status) + ":\n" + p.output;
+            const auto mine = program_rows(held), theirs = ss_rows(ss.output);
+            // The listener, both ends of the connection, a UDP socket per family.
+            if (mine.size() != 5) return "expected 5 rows:\n" + held;
+            std::string diff;
+            for (const auto& r : mine)
+                if (!theirs.count(r))
+                    diff += "only in the program: " + std::get<0>(r) + " " + std::get<1>(r) + " " +
+                            std::get<2>(r) + " " + std::get<3>(r) + " pid " + std::get<4>(r) + "\n";
+            for (const auto& r : theirs)
+                if (!mine.count(r))
+                    diff += "only in ss: " + std::get<0>(r) + " " + std::get<1>(r) + " " +
+                            std::get<2>(r) + " " + std::get<3>(r) + " pid " + std::get<4>(r) + "\n";
+            if (!diff.empty()) return diff + "program:\n" + held + "ss:\n" + ss.output;
+            // Every row is the program's own, and its module is the program's file name.
+            for (const auto& r : mine)
+                if (std::get<4>(r) != program_pid)
+                    return "a row not owned by the program (" + program_pid + "):\n" + held;
+            const std::string name = fs::path(program).filename().string();
+            if (held.find("MODULE tcp-listener " + name + "\n") == std::string::npos ||
+                held.find("MODULE udp " + name + "\n") == std::string::npos)
+                return "module names missing:\n" + held;
+            return "";
+        },
+        std::chrono::seconds(90));
+    if (result.skipped) GTEST_SKIP() << result.message;
+    EXPECT_TRUE(result.ok) << result.message;
+}
+
+INSTANTIATE_TEST_SUITE_P(languages, win32_socket_table, ::testing::Values("c", "cxx"));
+#endif
 
 #ifdef TCPTABLE_EXAMPLE_GET_TCP6_TABLE
 TEST(win32_examples, get_tcp6_table) {

@@ -5,6 +5,7 @@
 /* clang-format off */
 #include <winsock2.h>
 #include <ws2tcpip.h>
+#include <windows.h>
 #include <iphlpapi.h>
 /* clang-format on */
 
@@ -28,6 +29,14 @@ LAYOUT_ASSERT(sizeof(MIB_TCP6ROW_OWNER_PID) == 56 &&
 LAYOUT_ASSERT(sizeof(MIB_TCPROW_OWNER_MODULE) == 160, tcprow_owner_module);
 LAYOUT_ASSERT(sizeof(MIB_TCP6ROW_OWNER_MODULE) == 192, tcp6row_owner_module);
 LAYOUT_ASSERT(sizeof(MIB_TCPSTATS) == 60 && offsetof(MIB_TCPSTATS, dwNumConns) == 56, tcpstats);
+
+/* The shared list (tests/win32/layouts.h), which the cross build checks against MinGW's. */
+#define LAYOUT_SIZE(type, bytes) LAYOUT_ASSERT(sizeof(type) == (bytes), size_##type);
+#define LAYOUT_OFFSET(type, member, bytes) \
+    LAYOUT_ASSERT(offsetof(type, member) == (bytes), offset_##type##_##member);
+#include "layouts.h"
+#undef LAYOUT_SIZE
+#undef LAYOUT_OFFSET
 
 static int failures = 0;
 
@@ -54,6 +63,50 @@ int main(void) {
     check(GetExtendedTcpTable(NULL, &dsize, TRUE, AF_UNSPEC, TCP_TABLE_BASIC_ALL, 0) ==
               ERROR_INVALID_PARAMETER,
           "bad family");
+    check(GetExtendedTcpTable(NULL, &dsize, TRUE, AF_INET6, TCP_TABLE_BASIC_ALL, 0) ==
+              ERROR_NOT_SUPPORTED,
+          "no IPv6 basic extended table");
+    check(GetUdpTable(NULL, NULL, TRUE) == ERROR_INVALID_PARAMETER, "UDP: NULL size pointer");
+    size = 0;
+    check(GetUdpTable(NULL, &size, TRUE) == ERROR_INSUFFICIENT_BUFFER &&
+              (size - offsetof(MIB_UDPTABLE, table)) % sizeof(MIB_UDPROW) == 0,
+          "UDP: NULL table");
+    dsize = 0;
+    check(GetExtendedUdpTable(NULL, &dsize, TRUE, AF_INET6, UDP_TABLE_OWNER_MODULE, 0) ==
+                  ERROR_INSUFFICIENT_BUFFER &&
+              (dsize - 8) % sizeof(MIB_UDP6ROW_OWNER_MODULE) == 0,
+          "UDP6 owner module size");
+    check(GetExtendedUdpTable(NULL, &dsize, TRUE, AF_INET, (UDP_TABLE_CLASS)3, 0) ==
+              ERROR_INVALID_PARAMETER,
+          "UDP: bad class");
+    check(SetTcpEntry(NULL) == ERROR_INVALID_PARAMETER, "SetTcpEntry(NULL)");
+    SetLastError(ERROR_NOT_FOUND);
+    check(GetLastError() == ERROR_NOT_FOUND, "SetLastError");
+    {
+        char text[64];
+        check(FormatMessageA(FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS, NULL,
+                             ERROR_NOT_FOUND, MAKELANGID(LANG_NEUTRAL, SUBLANG_DEFAULT), text,
+                             sizeof text, NULL) == 20 &&
+                  strcmp(text, "Element not found.\r\n") == 0,
+              "FormatMessageA");
+    }
+    {
+        /* Winsock from C: lengths as int, through the macros. */
+        WSADATA wsa;
+        SOCKET s;
+        SOCKADDR_IN a;
+        int length = sizeof a;
+        check(WSAStartup(MAKEWORD(2, 2), &wsa) == 0, "WSAStartup");
+        s = socket(AF_INET, SOCK_DGRAM, IPPROTO_UDP);
+        check(s != INVALID_SOCKET, "socket");
+        memset(&a, 0, sizeof a);
+        a.sin_family = AF_INET;
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        check(bind(s, (SOCKADDR*)&a, sizeof a) == 0, "bind");
+        check(getsockname(s, (SOCKADDR*)&a, &length) == 0 && a.sin_port != 0, "getsockname");
+        check(closesocket(s) == 0, "closesocket");
+        check(WSACleanup() == 0, "WSACleanup");
+    }
 
     /* A buffer one byte short is refused and left as it was. */
     size = (ULONG)(offsetof(MIB_TCPTABLE, table) + 100000 * sizeof(MIB_TCPROW));
