@@ -47,6 +47,8 @@ ip_address address_from_diag(std::uint8_t family, const __be32 (&words)[4],
 constexpr unsigned linux_time_wait = 6;
 constexpr unsigned linux_listen = 10;
 constexpr unsigned linux_new_syn_recv = 12;
+// idiag_timer of a time-wait socket (net/ipv4/inet_diag.c, inet_twsk_diag_fill).
+constexpr unsigned time_wait_timer = 3;
 
 // tcp_info's "infinite" slow-start threshold: no threshold yet (include/net/tcp.h).
 constexpr std::uint32_t infinite_ssthresh = 0x7fffffff;
@@ -196,9 +198,13 @@ std::error_code netlink_parser::parse_socket(std::span<const std::byte> payload,
     row.inode = msg.idiag_inode;
     if (metrics_) {
         tcp_metrics m;
-        // TIME-WAIT and request sockets have no queues: the kernel sends zeros
-        // (inet_twsk_diag_fill, inet_req_diag_fill).
-        if (msg.idiag_state != linux_time_wait && msg.idiag_state != linux_new_syn_recv) {
+        // TIME-WAIT sockets (also FIN-WAIT-2 orphans, kept as time-wait sockets: timer 3)
+        // and request sockets have no queues; the kernel sends zeros (inet_twsk_diag_fill,
+        // inet_req_diag_fill).
+        const bool minisock = msg.idiag_timer == time_wait_timer ||
+                              msg.idiag_state == linux_time_wait ||
+                              msg.idiag_state == linux_new_syn_recv;
+        if (!minisock) {
             m.set(tcp_metric::recv_queue, msg.idiag_rqueue);
             m.set(tcp_metric::send_queue, msg.idiag_wqueue);
             // A listener's are its accept queue and backlog (inet_diag_get_info).

@@ -181,8 +181,11 @@ std::error_code procfs_parser::parse_row(std::string_view line, std::vector<tcp_
             return fail(info, "malformed field: tx_queue:rx_queue");
         if (!hex_number(tokens[2], retransmits)) return fail(info, "malformed field: retrnsmt");
         tcp_metrics m;
-        // get_timewait4_sock and get_openreq4 print zeros here: nothing is known.
-        if (row.state != tcp_state::time_wait && row.state != tcp_state::syn_received) {
+        // get_timewait4_sock (timer 3: TIME-WAIT, and FIN-WAIT-2 orphans kept as time-wait
+        // sockets) and get_openreq4 print zeros here: nothing is known.
+        const bool minisock = tokens[1].starts_with("03:") || row.state == tcp_state::time_wait ||
+                              row.state == tcp_state::syn_received;
+        if (!minisock) {
             m.set(tcp_metric::recv_queue, rx);
             if (row.state != tcp_state::listen) {
                 m.set(tcp_metric::send_queue, tx);
