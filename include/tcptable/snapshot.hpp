@@ -42,6 +42,9 @@ struct snapshot_options {
     // Linux: read the table of another network namespace, given as a pid ("1234") or as the
     // path of a namespace file ("/run/netns/NAME"). Empty: the caller's namespace.
     std::string netns;
+    // Fill per-connection metrics (tcp_table::metrics()): Linux asks netlink for tcp_info,
+    // the congestion algorithm and socket memory; /proc gives the queues only.
+    bool metrics = false;
 };
 
 // Throws std::system_error (with the file and line of a parse error in what()).

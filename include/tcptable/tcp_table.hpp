@@ -4,6 +4,8 @@
 
 #include <cstddef>
 #include <span>
+#include <string>
+#include <tcptable/tcp_metrics.hpp>
 #include <tcptable/tcp_row.hpp>
 #include <vector>
 
@@ -37,8 +39,25 @@ class tcp_table {
     // With owner pids asked: processes whose fd directory could not be read.
     std::size_t unreadable_processes = 0;
 
+    // ---- Per-connection metrics (snapshot_options::metrics), kept beside the rows: empty
+    // unless metrics were asked, else one per row, in the rows' order (sorting and state
+    // filtering move both together).
+    bool has_metrics() const noexcept { return metrics_asked_; }
+    std::span<const tcp_metrics> metrics() const noexcept { return metrics_; }
+    // The metrics of row i, or nullptr when metrics were not asked.
+    const tcp_metrics* metrics(std::size_t i) const noexcept {
+        return i < metrics_.size() ? &metrics_[i] : nullptr;
+    }
+    std::vector<tcp_metrics>& mutable_metrics() noexcept { return metrics_; }
+    void set_metrics_asked(bool asked) noexcept { metrics_asked_ = asked; }
+    // Why some or all figures are absent where the backend could say (Windows: collection off
+    // and not enabled without elevation). Empty when there is nothing to say.
+    std::string metrics_note;
+
   private:
     std::vector<tcp_row> rows_;
+    std::vector<tcp_metrics> metrics_;
+    bool metrics_asked_ = false;
 };
 
 }  // namespace tcptable::inline v0_1

@@ -8,6 +8,7 @@
 #include <tcptable/process.hpp>
 #include <tcptable/snapshot.hpp>
 #include <tcptable/statistics.hpp>
+#include <tcptable/tcp_metrics.hpp>
 #include <tcptable/tcp_row.hpp>
 #include <tcptable/tcp_state.hpp>
 #include <tcptable/tcp_table.hpp>

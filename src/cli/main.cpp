@@ -17,6 +17,7 @@
 #include <tcptable/tcptable.hpp>
 #include <vector>
 
+#include "info_output.hpp"
 #include "output.hpp"
 #include "prometheus.hpp"
 #include "serve.hpp"
@@ -126,6 +127,10 @@ int run(int argc, char** argv, bool stdout_closed) {
                        "/run/netns/NAME");
     app.add_flag("-p,--pid", pids, "Show the owning process id and name");
     auto* json_opt = app.add_flag("--json", json, "Print a JSON array of row objects");
+    bool show_info = false;
+    auto* info_opt = app.add_flag(
+        "-i,--info", show_info,
+        "Per-connection metrics (as ss -i): columns in the table, an \"info\" object in JSON");
     bool stats = false;
     auto* stats_opt =
         app.add_flag("--stats", stats, "Print the TCP statistics (GetTcpStatistics' MIB_TCPSTATS)");
@@ -165,6 +170,8 @@ int run(int argc, char** argv, bool stdout_closed) {
     count_opt->excludes(stats_opt);
     watch_opt->excludes(count_opt);
     watch_opt->excludes(stats_opt);
+    for (CLI::Option* other : {count_opt, stats_opt, watch_opt}) info_opt->excludes(other);
+    serve_cmd->excludes(info_opt);
     for (CLI::Option* output :
          {json_opt, count_opt, stats_opt, watch_opt, watch_limit_opt, format_opt})
         serve_cmd->excludes(output);
@@ -196,6 +203,7 @@ int run(int argc, char** argv, bool stdout_closed) {
         {watching && prometheus, "--watch"},
         {stats && prometheus, "--stats"},
         {count && prometheus, "--count"},
+        {show_info && prometheus, "--info"},
     };
     for (const auto& c : conflicts) {
         if (!c.both) continue;
@@ -261,6 +269,7 @@ int run(int argc, char** argv, bool stdout_closed) {
     opts.proc_root = proc_root;
     opts.owner_pids = pids;
     opts.netns = netns;
+    opts.metrics = show_info;
 
     if (*serve_cmd) return tcptable::cli::serve(listen, serve_limits, opts);
     // Every other mode writes its result to stdout: refused now rather than after the work
@@ -305,9 +314,12 @@ int run(int argc, char** argv, bool stdout_closed) {
     popts.show_pid = pids;
     if (json)
         tcptable::cli::print_json(stdout, table, popts);
+    else if (show_info)
+        tcptable::cli::print_text_info(stdout, table, popts);
     else
         tcptable::cli::print_text(stdout, table, popts);
     tcptable::cli::flush_out(stdout);
+    if (show_info) tcptable::cli::print_metrics_note(table);
     if (pids && table.unmapped_owner_rows != 0)
         std::fprintf(stderr, "tcptable: %zu rows have no owner found (%zu processes unreadable)\n",
                      table.unmapped_owner_rows, table.unreadable_processes);

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "output.hpp"
 
+#include "info_output.hpp"
+
 #include <fmt/format.h>
 
 #include <cerrno>
@@ -237,8 +239,9 @@ void print_json(std::FILE* out, const tcp_table& table, const print_options&) {
     fmt::memory_buffer buf;
     buf.push_back('[');
     bool first = true;
-    for (const tcp_row& r : table) {
-        nlohmann::json j = row_json(r);
+    for (std::size_t i = 0; i < table.size(); ++i) {
+        nlohmann::json j = row_json(table[i]);
+        if (const tcp_metrics* m = table.metrics(i)) j["info"] = info_json(*m);
         if (!first) buf.push_back(',');
         first = false;
         buf.append(std::string_view("\n  "));

@@ -45,17 +45,25 @@ backend_kind platform_default_backend() noexcept;
 // already (a kernel-side filter), so nothing needs to filter them again.
 // `protocol` says which table a backend reads: for UDP the rows are tcp_row with the
 // socket's state (CLOSED, or ESTABLISHED when connected), converted by udp_rows_from().
+// With metrics asked (TCP only), `metrics` points at the vector parallel to `rows`: every row
+// appended gets its metrics appended there, so the two stay the same length.
 struct backend_rows {
     std::vector<tcp_row>& rows;
     bool states_filtered = false;
     transport_protocol protocol = transport_protocol::tcp;
+    std::vector<tcp_metrics>* metrics = nullptr;
 };
 
 // Moves a backend's UDP rows (read as tcp_row, see backend_rows) into `out`, dropping the state.
 void udp_rows_from(const std::vector<tcp_row>& rows, udp_table& out);
 
-// Drops the rows of `rows` from `first` on whose state is not in `states`.
-void keep_states(std::vector<tcp_row>& rows, state_set states, std::size_t first = 0);
+// Drops the rows of `rows` from `first` on whose state is not in `states` (and, when given,
+// the metrics at the same positions of `metrics`).
+void keep_states(std::vector<tcp_row>& rows, state_set states, std::size_t first = 0,
+                 std::vector<tcp_metrics>* metrics = nullptr);
+
+// Sorts a table's rows per the contract, moving each row's metrics with it.
+void sort_table(tcp_table& table);
 
 // An OS call that failed with `err`: the errno as a system error, "what: strerror" in info,
 // and the path when there is one.

@@ -17,8 +17,14 @@ tcp_table snapshot(const snapshot_options& options, std::error_code& ec,
     details = {};
     tcp_table table;
     ec = detail::guarded(details, [&] {
+        table.set_metrics_asked(options.metrics);
         if (auto e = detail::platform_snapshot(options, table, details)) return e;
-        if (options.sorted) sort_rows(table.mutable_rows());
+        if (options.metrics && table.mutable_metrics().size() != table.size()) {
+            details.message = "backend returned " + std::to_string(table.mutable_metrics().size()) +
+                              " metrics for " + std::to_string(table.size()) + " rows";
+            return std::make_error_code(std::errc::state_not_recoverable);
+        }
+        if (options.sorted) detail::sort_table(table);
         return std::error_code{};
     });
     if (ec) return {};
@@ -40,8 +46,23 @@ backend_kind default_backend() noexcept { return detail::platform_default_backen
 
 namespace detail {
 
-void keep_states(std::vector<tcp_row>& rows, state_set states, std::size_t first) {
+void keep_states(std::vector<tcp_row>& rows, state_set states, std::size_t first,
+                 std::vector<tcp_metrics>* metrics) {
     if (states.is_all()) return;
+    if (metrics) {
+        std::size_t kept = first;
+        for (std::size_t i = first; i < rows.size(); ++i) {
+            if (!states.contains(rows[i].state)) continue;
+            if (kept != i) {
+                rows[kept] = rows[i];
+                (*metrics)[kept] = (*metrics)[i];
+            }
+            ++kept;
+        }
+        rows.resize(kept);
+        metrics->resize(kept);
+        return;
+    }
     auto kept = std::remove_if(rows.begin() + static_cast<std::ptrdiff_t>(first), rows.end(),
                                [&](const tcp_row& r) { return !states.contains(r.state); });
     rows.erase(kept, rows.end());

@@ -5,6 +5,9 @@
 #include <boost/endian/conversion.hpp>
 
 #include <algorithm>
+#include <vector>
+
+#include "backend.hpp"
 
 namespace tcptable::inline v0_1 {
 namespace {
@@ -76,5 +79,39 @@ void sort_by_contract(std::span<Row> rows) noexcept {
 void sort_rows(std::span<tcp_row> rows) noexcept { sort_by_contract(rows); }
 
 void sort_rows(std::span<udp_row> rows) noexcept { sort_by_contract(rows); }
+
+namespace detail {
+
+// With metrics, each row travels with the index of its metrics (64 bytes: one cache line), so
+// the rows sort as before and the metrics, 8x larger, move once, gathered afterwards.
+void sort_table(tcp_table& table) {
+    std::vector<tcp_row>& rows = table.mutable_rows();
+    std::vector<tcp_metrics>& metrics = table.mutable_metrics();
+    if (metrics.size() != rows.size() || rows.size() < 2) {
+        sort_rows(rows);
+        return;
+    }
+    struct keyed {
+        tcp_row row;
+        std::uint32_t index;
+    };
+    std::vector<keyed> work(rows.size());
+    for (std::size_t i = 0; i < rows.size(); ++i)
+        work[i] = {rows[i], static_cast<std::uint32_t>(i)};
+    auto mid = std::partition(work.begin(), work.end(),
+                              [](const keyed& k) { return k.row.local_address.is_v4(); });
+    std::sort(work.begin(), mid,
+              [](const keyed& a, const keyed& b) { return v4_less{}(a.row, b.row); });
+    std::sort(mid, work.end(),
+              [](const keyed& a, const keyed& b) { return v6_less{}(a.row, b.row); });
+    std::vector<tcp_metrics> sorted(metrics.size());
+    for (std::size_t i = 0; i < work.size(); ++i) {
+        rows[i] = work[i].row;
+        sorted[i] = metrics[work[i].index];
+    }
+    metrics = std::move(sorted);
+}
+
+}  // namespace detail
 
 }  // namespace tcptable::inline v0_1

@@ -27,7 +27,13 @@ struct netlink_dump_request {
     std::uint32_t states_mask = 0;  // idiag_states: bit n = Linux state n
     // sdiag_protocol (by_family only): IPPROTO_TCP or IPPROTO_UDP. Legacy is TCP only.
     std::uint8_t protocol = 6;  // IPPROTO_TCP
+    // idiag_ext: bit (INET_DIAG_x - 1) asks for attribute x; 0 for the rows alone.
+    std::uint8_t extensions = 0;
 };
+
+// The extensions a metrics snapshot asks for: INET_DIAG_INFO, INET_DIAG_CONG and
+// INET_DIAG_SKMEMINFO.
+std::uint8_t netlink_metrics_extensions() noexcept;
 
 // Receives each datagram as the kernel sent it, before parsing; the capture tool uses it.
 using netlink_datagram_sink = std::function<void(std::span<const std::byte>)>;
@@ -44,7 +50,8 @@ std::error_code netlink_open(const std::string& netns, unique_fd& fd, error_info
 std::error_code netlink_dump(int fd, const netlink_dump_request& request, address_family family,
                              state_set states, std::vector<tcp_row>& out, error_info& info,
                              bool* kernel_refused = nullptr,
-                             const netlink_datagram_sink* sink = nullptr);
+                             const netlink_datagram_sink* sink = nullptr,
+                             std::vector<tcp_metrics>* metrics = nullptr);
 
 // The backend contract's snapshot, over netlink.
 std::error_code netlink_snapshot(const snapshot_options& options, backend_rows& out,

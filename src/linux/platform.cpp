@@ -48,6 +48,7 @@ std::error_code backend_snapshot(const snapshot_options& options, backend_rows& 
         if (options.family != address_family::both) expected /= 2;
         try {
             out.rows.reserve(out.rows.size() + expected + expected / 16 + 64);
+            if (out.metrics) out.metrics->reserve(out.rows.capacity());
         } catch (const std::bad_alloc&) {
             // Growing as rows arrive still works, if more slowly.
         }
@@ -68,6 +69,7 @@ std::error_code backend_snapshot(const snapshot_options& options, backend_rows& 
                 return ec;
             }
             out.rows.resize(start);
+            if (out.metrics) out.metrics->resize(start);
             out.states_filtered = false;
             return procfs_any(options, out, info);
         }
@@ -89,8 +91,9 @@ std::error_code platform_snapshot(const snapshot_options& options, tcp_table& ou
                                   error_info& info) noexcept {
     return guarded(info, [&] {
         backend_rows rows{out.mutable_rows()};
+        if (options.metrics) rows.metrics = &out.mutable_metrics();
         if (auto ec = backend_snapshot(options, rows, info)) return ec;
-        if (!rows.states_filtered) keep_states(rows.rows, options.states);
+        if (!rows.states_filtered) keep_states(rows.rows, options.states, 0, rows.metrics);
         if (options.owner_pids) return fill_owner_pids(options, out, info);
         return std::error_code{};
     });

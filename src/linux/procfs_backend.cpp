@@ -23,7 +23,8 @@ constexpr std::size_t read_chunk = 256 * 1024;
 
 }  // namespace
 
-std::size_t drop_repeated_rows(std::vector<tcp_row>& rows, std::size_t first) {
+std::size_t drop_repeated_rows(std::vector<tcp_row>& rows, std::size_t first,
+                               std::vector<tcp_metrics>* metrics) {
     const std::size_t n = rows.size() - first;
     if (n < 2) return 0;
     const tcp_row* base = rows.data() + first;
@@ -49,21 +50,26 @@ std::size_t drop_repeated_rows(std::vector<tcp_row>& rows, std::size_t first) {
     }
     if (dropped == 0) return 0;
     std::size_t kept = first;
-    for (std::size_t i = 0; i < n; ++i)
-        if (!repeated[i]) rows[kept++] = rows[first + i];
+    for (std::size_t i = 0; i < n; ++i) {
+        if (repeated[i]) continue;
+        if (metrics) (*metrics)[kept] = (*metrics)[first + i];
+        rows[kept++] = rows[first + i];
+    }
     rows.resize(kept);
+    if (metrics) metrics->resize(kept);
     return dropped;
 }
 
 std::error_code procfs_read_file(const std::string& path, ip_family family, state_set states,
                                  std::vector<tcp_row>& out, error_info& info,
-                                 transport_protocol protocol) {
+                                 transport_protocol protocol, std::vector<tcp_metrics>* metrics) {
     unique_fd fd;
     if (auto ec = open_regular_file(path, fd, info)) return ec;
 
     std::unique_ptr<char[]> buf(new char[read_chunk]);
     std::size_t used = 0;  // bytes of an unfinished line kept at the front of buf
     procfs_parser parser(family, path, states, protocol);
+    parser.collect_metrics(metrics);
     const std::size_t first_row = out.size();
     for (;;) {
         ssize_t n = ::read(fd.get(), buf.get() + used, read_chunk - used);
@@ -92,7 +98,7 @@ std::error_code procfs_read_file(const std::string& path, ip_family family, stat
         std::memmove(buf.get(), buf.get() + last_nl + 1, used);
     }
     if (auto ec = parser.finish(std::string_view(buf.get(), used), info)) return ec;
-    drop_repeated_rows(out, first_row);
+    drop_repeated_rows(out, first_row, metrics);
     return {};
 }
 
@@ -106,13 +112,13 @@ std::error_code procfs_snapshot(const snapshot_options& options, backend_rows& o
         const std::string base = options.proc_root + "/net/" + std::string(to_string(out.protocol));
         if (options.family != address_family::ipv6) {
             if (auto ec = procfs_read_file(base, ip_family::ipv4, options.states, out.rows, info,
-                                           out.protocol))
+                                           out.protocol, out.metrics))
                 return ec;
         }
         if (options.family != address_family::ipv4) {
             error_info v6_info;
             auto ec = procfs_read_file(base + "6", ip_family::ipv6, options.states, out.rows,
-                                       v6_info, out.protocol);
+                                       v6_info, out.protocol, out.metrics);
             // A kernel without IPv6 has no tcp6 file: with both families asked, that is an
             // empty IPv6 table, not an error.
             bool no_ipv6 = ec == std::errc::no_such_file_or_directory &&

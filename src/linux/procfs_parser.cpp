@@ -70,6 +70,19 @@ struct cursor {
     bool at_separator() const noexcept { return p != end && *p == ' '; }
 };
 
+// A hex number of 1 to 8 digits filling all of `text`.
+bool hex_number(std::string_view text, std::uint64_t& v) noexcept {
+    if (text.empty() || text.size() > 8) return false;
+    std::uint64_t r = 0;
+    for (char ch : text) {
+        const std::uint8_t h = hex_table[static_cast<unsigned char>(ch)];
+        if (h == 0xff) return false;
+        r = r << 4 | h;
+    }
+    v = r;
+    return true;
+}
+
 }  // namespace
 
 std::error_code procfs_parser::fail(error_info& info, std::string message) const {
@@ -138,9 +151,14 @@ std::error_code procfs_parser::parse_row(std::string_view line, std::vector<tcp_
               field("local address") && endpoint(row.local_address, row.local_port) &&
               field("remote address") && endpoint(row.remote_address, row.remote_port) &&
               field("state") && c.hex_fixed(2, linux_state) && field_end();
-    // tx_queue:rx_queue, tr:tm->when, retrnsmt: checked for shape, not kept.
-    for (const char* f : {"tx_queue:rx_queue", "tr:tm->when", "retrnsmt"})
-        ok = ok && field(f) && c.skip_hex_token() && field_end();
+    // tx_queue:rx_queue, tr:tm->when, retrnsmt: checked for shape, kept only for metrics.
+    std::string_view tokens[3];
+    int t = 0;
+    for (const char* f : {"tx_queue:rx_queue", "tr:tm->when", "retrnsmt"}) {
+        const char* start = nullptr;
+        ok = ok && field(f) && (start = c.p, c.skip_hex_token()) && field_end();
+        if (ok) tokens[t++] = std::string_view(start, std::size_t(c.p - start));
+    }
     ok = ok && field("uid") && c.decimal(number, UINT32_MAX) && field_end();
     row.uid = static_cast<std::uint32_t>(number);
     ok = ok && field("timeout") && c.decimal(number, UINT64_MAX / 10) && field_end();
@@ -172,7 +190,30 @@ std::error_code procfs_parser::parse_row(std::string_view line, std::vector<tcp_
         if (!state) return fail(info, "unknown TCP state " + std::to_string(linux_state));
     }
     row.state = *state;
-    if (states_.contains(row.state)) out.push_back(row);
+    if (!states_.contains(row.state)) return {};
+    if (metrics_) {
+        // "%08X:%08X" and "%08X" (net/ipv4/tcp_ipv4.c, get_tcp4_sock).
+        const auto colon = tokens[0].find(':');
+        std::uint64_t tx = 0, rx = 0, retransmits = 0;
+        if (colon == std::string_view::npos || !hex_number(tokens[0].substr(0, colon), tx) ||
+            !hex_number(tokens[0].substr(colon + 1), rx))
+            return fail(info, "malformed field: tx_queue:rx_queue");
+        if (!hex_number(tokens[2], retransmits)) return fail(info, "malformed field: retrnsmt");
+        tcp_metrics m;
+        // get_timewait4_sock (timer 3: TIME-WAIT, and FIN-WAIT-2 orphans kept as time-wait
+        // sockets) and get_openreq4 print zeros here: nothing is known.
+        const bool minisock = tokens[1].starts_with("03:") || row.state == tcp_state::time_wait ||
+                              row.state == tcp_state::syn_received;
+        if (!minisock) {
+            m.set(tcp_metric::recv_queue, rx);
+            if (row.state != tcp_state::listen) {
+                m.set(tcp_metric::send_queue, tx);
+                m.set(tcp_metric::rto_retransmits, retransmits);
+            }
+        }
+        metrics_->push_back(m);
+    }
+    out.push_back(row);
     return {};
 }
 

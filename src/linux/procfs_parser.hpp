@@ -7,6 +7,7 @@
 #include <string_view>
 #include <system_error>
 #include <tcptable/error.hpp>
+#include <tcptable/tcp_metrics.hpp>
 #include <tcptable/tcp_row.hpp>
 #include <tcptable/udp.hpp>
 #include <vector>
@@ -34,6 +35,12 @@ class procfs_parser {
 
     std::size_t line_number() const noexcept { return line_; }
 
+    // From now on each row appended also appends its metrics to `*metrics`: send_queue and
+    // recv_queue (tx_queue, rx_queue; a listener's rx_queue is its accept queue, its tx_queue
+    // means nothing) and rto_retransmits (retrnsmt). TIME-WAIT and SYN-RECEIVED rows print
+    // zeros there, which are left absent. Null: those fields are only checked for shape.
+    void collect_metrics(std::vector<tcp_metrics>* metrics) noexcept { metrics_ = metrics; }
+
   private:
     std::error_code fail(error_info& info, std::string message) const;
     std::error_code parse_header(std::string_view line, error_info& info);
@@ -45,6 +52,7 @@ class procfs_parser {
     transport_protocol protocol_;
     std::size_t line_ = 0;
     bool header_seen_ = false;
+    std::vector<tcp_metrics>* metrics_ = nullptr;
 };
 
 // Parses a whole file's contents at once.

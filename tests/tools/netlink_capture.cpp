@@ -4,7 +4,9 @@
 // is one this tool opened on loopback; nothing of the machine's ends up in the files.
 //
 // Usage (as root): netlink_capture OUTPUT_DIR
-// Writes loopback-legacy.bin, loopback-v6.bin, loopback-listen.bin, loopback.tcp, loopback.tcp6.
+// Writes loopback-legacy.bin, loopback-v6.bin, loopback-listen.bin, loopback.tcp, loopback.tcp6,
+// then, after moving some bytes and filling an accept queue, loopback-info.bin (a dump asking
+// for the metrics extensions) with loopback-info.tcp and loopback-info.tcp6.
 // A .bin file is a sequence of datagrams, each as a 4-byte little-endian length then the bytes.
 #include <netinet/in.h>
 #include <sched.h>
@@ -48,8 +50,9 @@ bool capture(const std::string& path, const netlink_dump_request& request) {
         out.write(reinterpret_cast<const char*>(d.data()), static_cast<std::streamsize>(d.size()));
     };
     std::vector<tcp_row> rows;
+    std::vector<tcp_metrics> metrics;
     if (auto ec = netlink_dump(fd.get(), request, address_family::both, state_set::all(), rows,
-                               info, nullptr, &sink)) {
+                               info, nullptr, &sink, request.extensions ? &metrics : nullptr)) {
         std::fprintf(stderr, "dump: %s\n", info.to_string().c_str());
         return false;
     }
@@ -120,6 +123,33 @@ int main(int argc, char** argv) {
               capture(dir + "/loopback-listen.bin", {netlink_request::legacy, 0, 1u << 10}) &&
               copy_file("/proc/net/tcp", dir + "/loopback.tcp") &&
               copy_file("/proc/net/tcp6", dir + "/loopback.tcp6");
+
+    // For the metrics capture: a listener with backlog 5 and 3 connections nobody accepted,
+    // and a pair whose server has 1000 unread bytes.
+    std::uint16_t port_q = 0;
+    int lq = loopback_listener(false, port_q);
+    if (lq < 0 || ::listen(lq, 5) != 0) return fail("listen (accept queue)");
+    fds.push_back(lq);
+    for (int i = 0; i < 3; ++i) {
+        int c = loopback_connect(false, port_q);
+        if (c < 0) return fail("connect (accept queue)");
+        fds.push_back(c);
+    }
+    {
+        int c, s;
+        if (!pair(false, c, s)) return fail("connect (bytes)");
+        fds.insert(fds.end(), {c, s});
+        char bytes[1000] = {};
+        if (::send(c, bytes, sizeof bytes, 0) != static_cast<ssize_t>(sizeof bytes))
+            return fail("send");
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    ok = ok &&
+         capture(dir + "/loopback-info.bin", {.kind = netlink_request::legacy,
+                                              .states_mask = all,
+                                              .extensions = netlink_metrics_extensions()}) &&
+         copy_file("/proc/net/tcp", dir + "/loopback-info.tcp") &&
+         copy_file("/proc/net/tcp6", dir + "/loopback-info.tcp6");
     for (int fd : fds) ::close(fd);
     return ok ? 0 : 1;
 }
