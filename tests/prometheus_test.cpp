@@ -207,4 +207,100 @@ TEST(prometheus, real_server_scrapes_every_namespace) {
     EXPECT_GE(std::stoi(j["data"]["result"][0]["value"][1].get<std::string>()), 2) << body;
 }
 
+std::string run_capture(const std::string& cmd, int& rc) {
+    FILE* p = ::popen(cmd.c_str(), "r");
+    if (!p) {
+        rc = -1;
+        return {};
+    }
+    std::string out;
+    char buf[8192];
+    std::size_t n;
+    while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+    rc = ::pclose(p);
+    return out;
+}
+
+TEST(prometheus, textfile_is_written_whole_and_passes_promtool) {
+    const fs::path dir =
+        fs::temp_directory_path() / ("tcptable-textfile-" + std::to_string(::getpid()));
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    const fs::path file = dir / "tcptable.prom";
+    int rc = 0;
+    run_capture(
+        std::string(TCPTABLE_CLI) + " --textfile " + file.string() + " --metric-names both 2>&1",
+        rc);
+    ASSERT_EQ(rc, 0);
+    std::string text = read_file(file);
+    EXPECT_NE(text.find("# TYPE tcptable_connections gauge"), std::string::npos);
+    EXPECT_NE(text.find("node_tcp_connection_states{state=\"listen\"}"), std::string::npos);
+    EXPECT_EQ(text.find("# EOF"), std::string::npos);  // the textfile collector wants 0.0.4
+    EXPECT_EQ(fs::status(file).permissions() & fs::perms::all,
+              fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read |
+                  fs::perms::others_read);
+    // Only the file itself: the temporary was renamed, not left behind.
+    std::size_t entries = 0;
+    for (const auto& e : fs::directory_iterator(dir)) entries += e.path() == file ? 1 : 100;
+    EXPECT_EQ(entries, 1u);
+    if (::access("/usr/bin/promtool", X_OK) == 0) {
+        std::string out =
+            run_capture("/usr/bin/promtool check metrics < " + file.string() + " 2>&1", rc);
+        EXPECT_EQ(rc, 0) << out;
+    }
+    // A directory that is not there: a clear error, exit 1, nothing written.
+    std::string err = run_capture(
+        std::string(TCPTABLE_CLI) + " --textfile " + (dir / "no" / "x.prom").string() + " 2>&1",
+        rc);
+    EXPECT_EQ(WEXITSTATUS(rc), 1);
+    EXPECT_NE(err.find("--textfile"), std::string::npos) << err;
+    fs::remove_all(dir);
+}
+
+TEST(prometheus, openmetrics_when_the_accept_header_asks) {
+    if (std::system("command -v curl >/dev/null") != 0) GTEST_SKIP() << "no curl";
+    const fs::path dir = fs::temp_directory_path() / ("tcptable-om-" + std::to_string(::getpid()));
+    fs::create_directories(dir);
+    const int port = free_port();
+    ASSERT_NE(port, 0);
+    child serve({TCPTABLE_CLI, "serve", "--listen", "127.0.0.1:" + std::to_string(port)},
+                (dir / "serve.log").string());
+    std::string why;
+    ASSERT_TRUE(poll_until(
+        [&](std::string& w) {
+            w = read_file(dir / "serve.log");
+            return w.find("listening on") != std::string::npos;
+        },
+        clock_type::now() + watchdog, why))
+        << why;
+    int rc = 0;
+    const std::string base =
+        "curl -s --max-time 10 -D - http://127.0.0.1:" + std::to_string(port) + "/metrics";
+    std::string om = run_capture(
+        base +
+            " -H 'Accept: "
+            "application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5'",
+        rc);
+    EXPECT_NE(om.find("Content-Type: application/openmetrics-text; version=1.0.0; charset=utf-8"),
+              std::string::npos)
+        << om;
+    EXPECT_TRUE(om.ends_with("# EOF\n")) << om.substr(om.size() > 200 ? om.size() - 200 : 0);
+    // Counter families lose _total in HELP and TYPE; samples keep it.
+    EXPECT_NE(om.find("# TYPE tcptable_tcp_active_opens counter\n"), std::string::npos);
+    EXPECT_NE(om.find("\ntcptable_tcp_active_opens_total "), std::string::npos);
+    EXPECT_NE(om.find("# TYPE tcptable_exporter_scrapes counter\n"), std::string::npos);
+    // q=0 refuses it; no Accept header at all gets the 0.0.4 text format.
+    for (const std::string& h :
+         {std::string(" -H 'Accept: application/openmetrics-text;q=0'"), std::string()}) {
+        std::string text = run_capture(base + h, rc);
+        EXPECT_NE(text.find("Content-Type: text/plain; version=0.0.4; charset=utf-8"),
+                  std::string::npos)
+            << text;
+        EXPECT_EQ(text.find("# EOF"), std::string::npos);
+        EXPECT_NE(text.find("# TYPE tcptable_tcp_active_opens_total counter\n"), std::string::npos);
+    }
+    std::error_code ec;
+    fs::remove_all(dir, ec);
+}
+
 }  // namespace
