@@ -76,4 +76,7 @@ measure() {
     measure "tcptable --all-netns" "$cli" --all-netns
     measure "tcptable --all-netns -p" "$cli" --all-netns -p
     measure "tcptable --all-netns --format prometheus" "$cli" --all-netns --format prometheus
+    # The peer: what one would do without --all-netns, ss once in each namespace made here.
+    measure "ss -tan in each of the $n (ip netns exec, a loop)" bash -c \
+        'for n in "$@"; do ip netns exec "$n" ss -tanH; done' _ "${names[@]}"
 } | tee "$out/all_netns_cost.md"

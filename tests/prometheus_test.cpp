@@ -248,6 +248,13 @@ TEST(prometheus, textfile_is_written_whole_and_passes_promtool) {
             run_capture("/usr/bin/promtool check metrics < " + file.string() + " 2>&1", rc);
         EXPECT_EQ(rc, 0) << out;
     }
+    // Periodic: --watch rewrites it until --watch-limit; it ends with exit 0 and a whole file.
+    fs::remove(file);
+    run_capture(std::string(TCPTABLE_CLI) + " --textfile " + file.string() +
+                    " --watch 0.05 --watch-limit 0.3 2>&1",
+                rc);
+    EXPECT_EQ(rc, 0);
+    EXPECT_NE(read_file(file).find("tcptable_tcp_max_conn "), std::string::npos);
     // A directory that is not there: a clear error, exit 1, nothing written.
     std::string err = run_capture(
         std::string(TCPTABLE_CLI) + " --textfile " + (dir / "no" / "x.prom").string() + " 2>&1",
