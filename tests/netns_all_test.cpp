@@ -8,9 +8,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <sys/wait.h>
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <future>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
@@ -377,6 +380,27 @@ TEST(all_netns, options_naming_one_namespace_are_refused) {
     snapshot_all_namespaces(o, ec);
     EXPECT_EQ(ec, make_error_code(errc::invalid_argument));
     EXPECT_THROW(snapshot_all_namespaces(o), std::system_error);
+}
+
+TEST(all_netns, cli_usage_errors_exit_2_with_one_line) {
+    for (const char* args :
+         {"--all-netns --netns 1", "--all-netns --stats", "--all-netns --count",
+          "--all-netns --watch", "--metric-names node", "--textfile /nonexistent/x.prom --json",
+          "--textfile /nonexistent/x.prom --format table", "--textfile=",
+          "--metric-names bogus --format prometheus", "serve --textfile /nonexistent/x"}) {
+        SCOPED_TRACE(args);
+        std::string cmd = std::string(TCPTABLE_CLI) + " " + args + " 2>&1 >/dev/null";
+        FILE* p = ::popen(cmd.c_str(), "r");
+        ASSERT_NE(p, nullptr);
+        std::string err;
+        char buf[4096];
+        std::size_t n;
+        while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) err.append(buf, n);
+        int rc = ::pclose(p);
+        EXPECT_TRUE(WIFEXITED(rc) && WEXITSTATUS(rc) == 2) << rc << " " << err;
+        EXPECT_TRUE(err.starts_with("tcptable: ")) << err;
+        EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
+    }
 }
 
 }  // namespace
