@@ -17,6 +17,7 @@ packages=(
   libbenchmark-dev        # Google Benchmark
   iproute2                # ss, ip netns: the tests cross-check against them
   prometheus curl         # promtool checks the exporter's output; curl scrapes it
+  prometheus-node-exporter  # bench/exporter_compare.sh: node_exporter's tcpstat as the peer
   clang-14 libclang-rt-14-dev  # libFuzzer for the fuzz targets
 )
 missing=()

@@ -35,7 +35,7 @@ if grep -E ' (GetTcp|GetExtendedTcp|tcptable_win32_)' "$work/core-symbols.txt"; 
   exit 1
 fi
 # The API, inside its inline ABI namespace (tcptable::v0_1::...).
-for sym in 'snapshot\(' 'statistics\(' 'version\(\)' 'diff_tables\(' 'process_name(\[abi:cxx11\])?\('; do
+for sym in 'snapshot\(' 'snapshot_all_namespaces\(' 'statistics\(' 'version\(\)' 'diff_tables\(' 'process_name(\[abi:cxx11\])?\('; do
   grep -qE " tcptable::v[0-9_]+::$sym" "$work/core-symbols.txt" ||
     { echo "package-test: libtcptable.so does not export tcptable::v*::$sym" >&2; exit 1; }
 done

@@ -5,6 +5,7 @@
 #include <tcptable/diff.hpp>
 #include <tcptable/error.hpp>
 #include <tcptable/ip_address.hpp>
+#include <tcptable/namespaces.hpp>
 #include <tcptable/process.hpp>
 #include <tcptable/snapshot.hpp>
 #include <tcptable/statistics.hpp>

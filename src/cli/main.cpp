@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 // tcptable: prints the machine's TCP connection table.
 #include <fcntl.h>
+#include <signal.h>
+#include <time.h>
 #include <unistd.h>
 #include <CLI/CLI.hpp>
 
@@ -18,6 +20,7 @@
 #include <vector>
 
 #include "info_output.hpp"
+#include "namespaces_output.hpp"
 #include "output.hpp"
 #include "prometheus.hpp"
 #include "serve.hpp"
@@ -98,6 +101,82 @@ int report(const std::error_code& ec, const tcptable::error_info& info) {
     return exit_runtime_error;
 }
 
+// The Prometheus exposition (0.0.4 text format) of one table or of every namespace's, for
+// --format prometheus and --textfile; warnings for namespaces not read go to stderr.
+int prometheus_once(const tcptable::snapshot_options& opts, bool all_netns,
+                    tcptable::cli::metric_names names, std::string& text) {
+    std::error_code ec;
+    tcptable::error_info info;
+    tcptable::statistics_options so;
+    so.proc_root = opts.proc_root;
+    so.netns = opts.netns;
+    tcptable::cli::exposition how;
+    how.names = names;
+    if (all_netns) {
+        auto all = tcptable::snapshot_all_namespaces(opts, ec, &info);
+        if (ec) return report(ec, info);
+        tcptable::cli::warn_namespaces(stderr, all);
+        static const tcptable::tcp_table none;
+        const tcptable::tcp_table* own = &none;
+        for (const auto& ns : all.namespaces)
+            if (ns.own) own = &ns.table;
+        tcptable::tcp_statistics st = tcptable::statistics(so, *own, ec, &info);
+        if (ec) return report(ec, info);
+        text = tcptable::cli::render(tcptable::cli::count_namespaces(all, st), how);
+        return 0;
+    }
+    tcptable::tcp_table table = tcptable::snapshot(opts, ec, &info);
+    if (ec) return report(ec, info);
+    tcptable::tcp_statistics st = tcptable::statistics(so, table, ec, &info);
+    if (ec) return report(ec, info);
+    text = tcptable::cli::render(tcptable::cli::count_table(table, st), how);
+    return 0;
+}
+
+// --textfile: the exposition written atomically to `path`, once, or with --watch every
+// `interval` seconds until SIGINT/SIGTERM (or `limit` seconds, when not 0).
+int write_textfile(const tcptable::snapshot_options& opts, bool all_netns,
+                   tcptable::cli::metric_names names, const std::string& path, bool periodic,
+                   double interval, double limit) {
+#ifndef _WIN32
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGINT);
+    sigaddset(&stop_signals, SIGTERM);
+    if (periodic) ::sigprocmask(SIG_BLOCK, &stop_signals, nullptr);
+    timespec start{};
+    ::clock_gettime(CLOCK_MONOTONIC, &start);
+#endif
+    for (;;) {
+        std::string text;
+        if (int rc = prometheus_once(opts, all_netns, names, text)) return rc;
+        std::string why = tcptable::cli::write_file_atomically(path, text);
+        if (!why.empty()) {
+            std::fprintf(stderr, "tcptable: --textfile: %s\n", why.c_str());
+            return exit_runtime_error;
+        }
+        if (!periodic) return 0;
+#ifndef _WIN32
+        double wait = interval;
+        if (limit > 0) {
+            timespec now{};
+            ::clock_gettime(CLOCK_MONOTONIC, &now);
+            double left = limit - (double(now.tv_sec - start.tv_sec) +
+                                   double(now.tv_nsec - start.tv_nsec) / 1e9);
+            if (left <= 0) return 0;
+            if (left < wait) wait = left;
+        }
+        timespec ts{};
+        ts.tv_sec = static_cast<time_t>(wait);
+        ts.tv_nsec = static_cast<long>((wait - double(ts.tv_sec)) * 1e9);
+        int sig = ::sigtimedwait(&stop_signals, nullptr, &ts);
+        if (sig == SIGINT || sig == SIGTERM) return 0;
+#else
+        return 0;
+#endif
+    }
+}
+
 int run(int argc, char** argv, bool stdout_closed) {
     CLI::App app{
         "Prints the TCP connection table, sorted by local address, local port, remote "
@@ -125,6 +204,23 @@ int run(int argc, char** argv, bool stdout_closed) {
         app.add_option("--netns", netns,
                        "Read the table of another network namespace: a pid or a path such as "
                        "/run/netns/NAME");
+    bool all_netns = false;
+    auto* all_netns_opt = app.add_flag(
+        "--all-netns", all_netns,
+        "Every network namespace (of every process, and /run/netns): rows tagged with it");
+    all_netns_opt->excludes(netns_opt);
+    std::string metric_names_text = "tcptable";
+    auto* metric_names_opt =
+        app.add_option("--metric-names", metric_names_text,
+                       "Prometheus names for the connection counts: tcptable, node "
+                       "(node_exporter's node_tcp_connection_states) or both")
+            ->check(CLI::IsMember({"tcptable", "node", "both"}))
+            ->capture_default_str();
+    std::string textfile;
+    auto* textfile_opt = app.add_option(
+        "--textfile", textfile,
+        "Write the Prometheus metrics to PATH atomically (for node_exporter's textfile "
+        "collector), once, or every --watch SECONDS");
     app.add_flag("-p,--pid", pids, "Show the owning process id and name");
     auto* json_opt = app.add_flag("--json", json, "Print a JSON array of row objects");
     bool show_info = false;
@@ -173,8 +269,13 @@ int run(int argc, char** argv, bool stdout_closed) {
     for (CLI::Option* other : {count_opt, stats_opt, watch_opt}) info_opt->excludes(other);
     serve_cmd->excludes(info_opt);
     for (CLI::Option* output :
-         {json_opt, count_opt, stats_opt, watch_opt, watch_limit_opt, format_opt})
+         {json_opt, count_opt, stats_opt, watch_opt, watch_limit_opt, format_opt, textfile_opt})
         serve_cmd->excludes(output);
+    all_netns_opt->excludes(stats_opt);
+    all_netns_opt->excludes(count_opt);
+    textfile_opt->excludes(json_opt);
+    textfile_opt->excludes(count_opt);
+    textfile_opt->excludes(stats_opt);
 
     if (const char* arg = empty_assignment(argc, argv)) {
         std::fprintf(stderr, "tcptable: %s has an empty value (see --help)\n", arg);
@@ -193,14 +294,22 @@ int run(int argc, char** argv, bool stdout_closed) {
 
     // The rest of the conflicts, which CLI11 cannot state: --format's value decides them.
     const bool watching = watch_opt->count() > 0, limited = watch_limit_opt->count() > 0;
-    const bool format_given = format_opt->count() > 0, prometheus = format == "prometheus";
+    const bool format_given = format_opt->count() > 0;
+    const bool to_textfile = textfile_opt->count() > 0;
+    if (to_textfile && format_given && format != "prometheus") {
+        std::fprintf(stderr, "tcptable: --textfile excludes --format %s (see --help)\n",
+                     format.c_str());
+        return exit_usage_error;
+    }
+    if (to_textfile) format = "prometheus";
+    const bool prometheus = format == "prometheus";
     const std::string format_arg = "--format " + format;
     const struct {
         bool both;
         const char* first;
     } conflicts[] = {
         {json_opt->count() > 0 && format_given && format != "json", "--json"},
-        {watching && prometheus, "--watch"},
+        {watching && prometheus && !to_textfile, "--watch"},
         {stats && prometheus, "--stats"},
         {count && prometheus, "--count"},
         {show_info && prometheus, "--info"},
@@ -209,6 +318,20 @@ int run(int argc, char** argv, bool stdout_closed) {
         if (!c.both) continue;
         std::fprintf(stderr, "tcptable: %s excludes %s (see --help)\n", c.first,
                      format_arg.c_str());
+        return exit_usage_error;
+    }
+    if (metric_names_opt->count() > 0 && !prometheus && !*serve_cmd) {
+        std::fprintf(stderr,
+                     "tcptable: --metric-names needs --format prometheus, --textfile or serve "
+                     "(see --help)\n");
+        return exit_usage_error;
+    }
+    if (all_netns && watching && !to_textfile) {
+        std::fprintf(stderr, "tcptable: --all-netns excludes --watch (see --help)\n");
+        return exit_usage_error;
+    }
+    if (to_textfile && textfile.empty()) {
+        std::fprintf(stderr, "tcptable: --textfile: empty value (expected a path) (see --help)\n");
         return exit_usage_error;
     }
     // Not CLI11's needs(): "--watch-limit 1 serve" is to say that serve excludes --watch-limit,
@@ -271,7 +394,21 @@ int run(int argc, char** argv, bool stdout_closed) {
     opts.netns = netns;
     opts.metrics = show_info;
 
-    if (*serve_cmd) return tcptable::cli::serve(listen, serve_limits, opts);
+    const auto names = metric_names_text == "node"   ? tcptable::cli::metric_names::node
+                       : metric_names_text == "both" ? tcptable::cli::metric_names::both
+                                                     : tcptable::cli::metric_names::tcptable;
+    if (*serve_cmd) {
+        tcptable::cli::serve_options how;
+        how.all_netns = all_netns;
+        how.names = names;
+        return tcptable::cli::serve(listen, serve_limits, opts, how);
+    }
+    if (to_textfile) {
+        opts.sorted = false;
+        opts.owner_pids = false;
+        return write_textfile(opts, all_netns, names, textfile, watching, watch_seconds,
+                              watch_limit);
+    }
     // Every other mode writes its result to stdout: refused now rather than after the work
     // (a watcher would run until its first event).
     if (stdout_closed) throw tcptable::cli::write_error(EBADF);
@@ -279,6 +416,34 @@ int run(int argc, char** argv, bool stdout_closed) {
 
     std::error_code ec;
     tcptable::error_info info;
+    if (format == "prometheus") {
+        std::string text;
+        if (int rc = prometheus_once(opts, all_netns, names, text)) return rc;
+        tcptable::cli::write_out(stdout, text);
+        tcptable::cli::flush_out(stdout);
+        return 0;
+    }
+    if (all_netns) {
+        auto all = tcptable::snapshot_all_namespaces(opts, ec, &info);
+        if (ec) return report(ec, info);
+        tcptable::cli::print_options popts;
+        popts.show_pid = pids;
+        if (json)
+            tcptable::cli::print_namespaces_json(stdout, all);
+        else
+            tcptable::cli::print_namespaces_text(stdout, all, popts);
+        tcptable::cli::flush_out(stdout);
+        tcptable::cli::warn_namespaces(stderr, all);
+        if (pids) {
+            std::size_t unmapped = 0;
+            for (const auto& ns : all.namespaces) unmapped += ns.table.unmapped_owner_rows;
+            if (unmapped != 0)
+                std::fprintf(stderr,
+                             "tcptable: %zu rows have no owner found (%zu processes unreadable)\n",
+                             unmapped, all.unreadable_processes);
+        }
+        return 0;
+    }
     if (stats) {
         tcptable::statistics_options so;
         so.family = opts.family;
@@ -293,17 +458,6 @@ int run(int argc, char** argv, bool stdout_closed) {
     tcptable::tcp_table table = tcptable::snapshot(opts, ec, &info);
     if (ec) return report(ec, info);
 
-    if (format == "prometheus") {
-        tcptable::statistics_options so;
-        so.proc_root = opts.proc_root;
-        so.netns = opts.netns;
-        tcptable::tcp_statistics st = tcptable::statistics(so, table, ec, &info);
-        if (ec) return report(ec, info);
-        std::string text = tcptable::cli::prometheus_text(table, st);
-        tcptable::cli::write_out(stdout, text);
-        tcptable::cli::flush_out(stdout);
-        return 0;
-    }
     if (count) {
         tcptable::cli::print_counts(stdout, table, json);
         tcptable::cli::flush_out(stdout);

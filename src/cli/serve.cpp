@@ -6,6 +6,7 @@
 
 #include <CLI/CLI.hpp>
 #include <tcptable/asio.hpp>
+#include <tcptable/namespaces.hpp>
 #include <tcptable/statistics.hpp>
 
 // Boost 1.74's asio/awaitable.hpp uses std::exchange without including <utility>.
@@ -74,8 +75,59 @@ std::string describe(const std::error_code& ec, const error_info& info) {
 // One read's answer, shared by every scrape that waited for it.
 struct scrape_result {
     bool ok = false;
-    std::string text;  // the metrics, or one line saying what went wrong
+    std::string text;     // the metrics (0.0.4 text format), or one line saying what went wrong
+    std::string om_text;  // the metrics as OpenMetrics, when ok
 };
+
+// Reads the table of every namespace, or of the one, and the counters, and renders both
+// formats (counting the rows is the work; rendering the counts twice is cheap). Blocking: run
+// it on the helper thread.
+std::shared_ptr<scrape_result> read_and_render(const snapshot_options& options,
+                                               const statistics_options& stats_options,
+                                               const serve_options& how, const tcp_table* table) {
+    auto r = std::make_shared<scrape_result>();
+    try {
+        std::error_code ec;
+        error_info info;
+        metrics_model model;
+        if (how.all_netns) {
+            all_namespaces all = snapshot_all_namespaces(options, ec, &info);
+            if (ec) {
+                r->text = "reading the TCP tables: " + describe(ec, info) + "\n";
+                return r;
+            }
+            // The counters are the caller's namespace's; num_conns counts its table.
+            static const tcp_table none;
+            const tcp_table* own = &none;
+            for (const auto& ns : all.namespaces)
+                if (ns.own) own = &ns.table;
+            tcp_statistics st = statistics(stats_options, *own, ec, &info);
+            if (ec) {
+                r->text = "reading the TCP counters: " + describe(ec, info) + "\n";
+                return r;
+            }
+            model = count_namespaces(all, st);
+        } else {
+            tcp_statistics st = statistics(stats_options, *table, ec, &info);
+            if (ec) {
+                r->text = "reading the TCP counters: " + describe(ec, info) + "\n";
+                return r;
+            }
+            model = count_table(*table, st);
+        }
+        exposition text_how, om_how;
+        text_how.names = om_how.names = how.names;
+        om_how.openmetrics = true;
+        r->text = render(model, text_how);
+        r->om_text = render(model, om_how);
+        r->ok = true;
+    } catch (const std::exception& e) {
+        // An exception leaving a thread_pool handler would end the process.
+        r->ok = false;
+        r->text = std::string("rendering the metrics: ") + e.what() + "\n";
+    }
+    return r;
+}
 
 // Reads the table (async_snapshot), then the counters, and renders them, never on the io
 // thread. A scrape that asks while a read is in flight waits for that read and gets its
@@ -86,11 +138,12 @@ class metrics_source : public std::enable_shared_from_this<metrics_source> {
     using waiter = std::function<void(std::shared_ptr<const scrape_result>)>;
 
     metrics_source(asio::io_context& io, asio::thread_pool& helper, snapshot_options options,
-                   statistics_options stats_options)
+                   statistics_options stats_options, serve_options how)
         : io_(io),
           helper_(helper),
           options_(std::move(options)),
-          stats_options_(std::move(stats_options)) {}
+          stats_options_(std::move(stats_options)),
+          how_(how) {}
 
     void get(waiter w) {
         if (stopped_) return;
@@ -113,6 +166,15 @@ class metrics_source : public std::enable_shared_from_this<metrics_source> {
     void start() {
         in_flight_ = true;
         ++counters_.table_reads;
+        if (how_.all_netns) {
+            // Every namespace is one blocking call: the helper thread makes it.
+            asio::post(helper_, [self = shared_from_this(),
+                                 work = asio::make_work_guard(io_)]() mutable {
+                auto r = read_and_render(self->options_, self->stats_options_, self->how_, nullptr);
+                metrics_source::deliver(std::move(self), std::move(r), std::move(work));
+            });
+            return;
+        }
         tcptable::async_snapshot(
             io_.get_executor(), options_,
             [self = shared_from_this()](boost::system::error_code ec, tcp_table table) {
@@ -132,31 +194,22 @@ class metrics_source : public std::enable_shared_from_this<metrics_source> {
         // from this very table, so it always equals the sum of tcptable_connections.
         asio::post(helper_, [self = shared_from_this(), table = std::move(table),
                              work = asio::make_work_guard(io_)]() mutable {
-            auto r = std::make_shared<scrape_result>();
-            try {
-                std::error_code sec;
-                error_info info;
-                tcp_statistics st = statistics(self->stats_options_, table, sec, &info);
-                if (sec) {
-                    r->text = "reading the TCP counters: " + describe(sec, info) + "\n";
-                } else {
-                    r->text = prometheus_text(table, st);
-                    r->ok = true;
-                }
-            } catch (const std::exception& e) {
-                // An exception leaving a thread_pool handler would end the process.
-                r->ok = false;
-                r->text = std::string("rendering the metrics: ") + e.what() + "\n";
-            }
-            // Nothing of the source stays with this thread: whatever it holds would otherwise
-            // be destroyed here, away from the io thread.
-            auto io = work.get_executor();
-            asio::post(
-                io, [self = std::move(self), r = std::move(r), work = std::move(work)]() mutable {
-                    work.reset();
-                    self->finish(std::move(r));
-                });
+            auto r = read_and_render(self->options_, self->stats_options_, self->how_, &table);
+            metrics_source::deliver(std::move(self), std::move(r), std::move(work));
         });
+    }
+
+    // From the helper thread: hands `r` to the io thread. Nothing of the source stays with
+    // this thread: whatever it holds would otherwise be destroyed here, away from the io thread.
+    template <class Work>
+    static void deliver(std::shared_ptr<metrics_source> self, std::shared_ptr<scrape_result> r,
+                        Work work) {
+        auto io = work.get_executor();
+        asio::post(io,
+                   [self = std::move(self), r = std::move(r), work = std::move(work)]() mutable {
+                       work.reset();
+                       self->finish(std::move(r));
+                   });
     }
 
     void finish(std::shared_ptr<scrape_result> r) {
@@ -166,7 +219,11 @@ class metrics_source : public std::enable_shared_from_this<metrics_source> {
             return;
         }
         if (r->ok) {
+            exposition om;
+            om.openmetrics = true;
             append_exporter_metrics(r->text, counters_);
+            append_exporter_metrics(r->om_text, counters_, om);
+            end_exposition(r->om_text, om);
         } else {
             std::fprintf(stderr, "tcptable: scrape failed: %s", r->text.c_str());
             std::fflush(stderr);
@@ -179,6 +236,7 @@ class metrics_source : public std::enable_shared_from_this<metrics_source> {
     asio::thread_pool& helper_;
     const snapshot_options options_;
     const statistics_options stats_options_;
+    const serve_options how_;
     std::vector<waiter> waiters_;
     exporter_counters counters_;
     std::function<void()> on_idle_;
@@ -340,15 +398,19 @@ class session : public std::enable_shared_from_this<session> {
         if (target.substr(0, target.find('?')) != "/metrics")
             return respond(http::status::not_found, text("not found; try /metrics\n"), keep_alive,
                            head);
-        server_->source().get(
-            [self = shared_from_this(), head, keep_alive](std::shared_ptr<const scrape_result> r) {
-                const auto status = r->ok ? http::status::ok : http::status::internal_server_error;
-                const char* type = r->ok ? "text/plain; version=0.0.4; charset=utf-8"
-                                         : "text/plain; charset=utf-8";
-                // The body stays the shared result's, whoever else is sending it.
-                std::shared_ptr<const std::string> body(r, &r->text);
-                self->respond(status, std::move(body), keep_alive, head, false, type);
-            });
+        // Prometheus asks for OpenMetrics first in its Accept header; other scrapers get 0.0.4.
+        const auto accept = req[http::field::accept];
+        const bool om = accepts_openmetrics(std::string_view(accept.data(), accept.size()));
+        server_->source().get([self = shared_from_this(), head, keep_alive,
+                               om](std::shared_ptr<const scrape_result> r) {
+            const auto status = r->ok ? http::status::ok : http::status::internal_server_error;
+            const std::string_view type = !r->ok ? std::string_view("text/plain; charset=utf-8")
+                                          : om   ? openmetrics_content_type
+                                                 : text_content_type;
+            // The body stays the shared result's, whoever else is sending it.
+            std::shared_ptr<const std::string> body(r, r->ok && om ? &r->om_text : &r->text);
+            self->respond(status, std::move(body), keep_alive, head, false, type);
+        });
     }
 
     static std::shared_ptr<const std::string> text(const char* s) {
@@ -356,11 +418,12 @@ class session : public std::enable_shared_from_this<session> {
     }
 
     void respond(http::status status, std::shared_ptr<const std::string> body, bool keep_alive,
-                 bool head, bool allow = false, const char* type = "text/plain; charset=utf-8") {
+                 bool head, bool allow = false,
+                 std::string_view type = "text/plain; charset=utf-8") {
         using response = http::response<http::span_body<const char>>;
         auto res = std::make_shared<response>(status, 11);
         res->set(http::field::server, "tcptable");
-        res->set(http::field::content_type, type);
+        res->set(http::field::content_type, beast::string_view(type.data(), type.size()));
         if (allow) res->set(http::field::allow, "GET, HEAD");
         res->keep_alive(keep_alive);
         // HEAD: the headers GET would send, Content-Length included, and no body.
@@ -482,7 +545,7 @@ bool parse_listen(const std::string& text, tcp::endpoint& ep) {
 }  // namespace
 
 int serve(const std::string& listen, const serve_limits& limits,
-          const snapshot_options& user_options) {
+          const snapshot_options& user_options, const serve_options& how) {
     tcp::endpoint ep;
     if (!parse_listen(listen, ep)) {
         std::fprintf(stderr, "tcptable: --listen wants HOST:PORT, got '%s' (see --help)\n",
@@ -503,7 +566,11 @@ int serve(const std::string& listen, const serve_limits& limits,
     {
         std::error_code ec;
         error_info info;
-        tcp_table table = snapshot(options, ec, &info);
+        tcp_table table;
+        if (how.all_netns)
+            snapshot_all_namespaces(options, ec, &info);
+        else
+            table = snapshot(options, ec, &info);
         if (!ec) statistics(so, table, ec, &info);
         if (ec) {
             std::fprintf(stderr, "tcptable: %s\n", describe(ec, info).c_str());
@@ -516,7 +583,7 @@ int serve(const std::string& listen, const serve_limits& limits,
         // Declared after io, so destroyed (joined) first: by the time io goes, the helper's
         // last post() to it has returned.
         asio::thread_pool helper(1);
-        auto source = std::make_shared<metrics_source>(io, helper, options, so);
+        auto source = std::make_shared<metrics_source>(io, helper, options, so, how);
         auto srv = std::make_shared<server>(io, ep, limits, source);
         srv->accept();
         asio::signal_set signals(io, SIGINT, SIGTERM);

@@ -4,6 +4,8 @@
 
 #include <tcptable/snapshot.hpp>
 
+#include "prometheus.hpp"
+
 #include <cstddef>
 #include <string>
 
@@ -29,10 +31,18 @@ struct serve_limits {
     double idle_timeout_seconds = 10;
 };
 
+// What /metrics shows.
+struct serve_options {
+    bool all_netns = false;  // every network namespace, labelled netns (snapshot_all_namespaces)
+    metric_names names = metric_names::tcptable;
+};
+
 // Serves GET and HEAD /metrics on `listen` ("HOST:PORT", "[V6]:PORT"; port 0 picks one) until
 // SIGINT or SIGTERM, printing "listening on ADDRESS:PORT" once ready. Reads the table and the
 // counters once first: options that cannot work end it with exit code 1 before it listens.
-// Returns the process exit code.
-int serve(const std::string& listen, const serve_limits& limits, const snapshot_options& options);
+// OpenMetrics when the request's Accept header asks for it (accepts_openmetrics), else the 0.0.4
+// text format. Returns the process exit code.
+int serve(const std::string& listen, const serve_limits& limits, const snapshot_options& options,
+          const serve_options& how = {});
 
 }  // namespace tcptable::cli

@@ -9,6 +9,7 @@
 
 #include <string_view>
 #include <system_error>
+#include <tcptable/namespaces.hpp>
 #include <tcptable/snapshot.hpp>
 #include <tcptable/statistics.hpp>
 #include <tcptable/udp.hpp>
@@ -38,6 +39,11 @@ std::error_code platform_statistics(const statistics_options& options, tcp_stati
 
 // What backend_kind::automatic resolves to now.
 backend_kind platform_default_backend() noexcept;
+
+// Every network namespace's table (snapshot_all_namespaces), options checked by shared code.
+// A platform without namespaces returns its one table, or errc::not_supported.
+std::error_code platform_all_namespaces(const snapshot_options& options, all_namespaces& out,
+                                        error_info& info) noexcept;
 
 // ---- Helpers for the platforms.
 

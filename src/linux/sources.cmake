@@ -3,11 +3,13 @@
 # /proc/*/fd; MIB_TCPSTATS from /proc/net/snmp; other network namespaces.
 set(tcptable_platform_backends "netlink procfs")
 set(tcptable_platform_sources
+  ${CMAKE_CURRENT_LIST_DIR}/cgroup.cpp
   ${CMAKE_CURRENT_LIST_DIR}/destroy.cpp
   ${CMAKE_CURRENT_LIST_DIR}/linux_states.cpp
   ${CMAKE_CURRENT_LIST_DIR}/netlink_backend.cpp
   ${CMAKE_CURRENT_LIST_DIR}/netlink_parser.cpp
   ${CMAKE_CURRENT_LIST_DIR}/netns.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/netns_all.cpp
   ${CMAKE_CURRENT_LIST_DIR}/owner_pids.cpp
   ${CMAKE_CURRENT_LIST_DIR}/platform.cpp
   ${CMAKE_CURRENT_LIST_DIR}/process_name.cpp

@@ -15,6 +15,8 @@ extern std::atomic<int> forced_socket_errno;
 extern std::atomic<bool> legacy_refused;
 // platform.cpp: 0 until probed, then 1 + the backend_kind automatic resolves to.
 extern std::atomic<int> probed_default;
+// netns_all.cpp: called between finding the namespaces and reading them (nullptr: off).
+extern std::atomic<void (*)()> after_netns_discovery;
 }  // namespace seam_state
 
 namespace test_seams {
@@ -28,6 +30,10 @@ void forget_default_backend() noexcept;
 
 // Forgets that the kernel refused the legacy TCPDIAG_GETSOCK request, or pretends it did.
 void set_legacy_refused(bool refused) noexcept;
+
+// Runs `hook` in snapshot_all_namespaces after the namespaces are found and before any is read
+// (nullptr: off), so a test can delete one in between.
+void set_after_netns_discovery(void (*hook)()) noexcept;
 
 }  // namespace test_seams
 }  // namespace tcptable::inline v0_1::detail

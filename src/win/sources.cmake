@@ -6,6 +6,7 @@ set(tcptable_platform_sources
   ${CMAKE_CURRENT_LIST_DIR}/destroy.cpp
   ${CMAKE_CURRENT_LIST_DIR}/iphlpapi_backend.cpp
   ${CMAKE_CURRENT_LIST_DIR}/mib_convert.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/namespaces.cpp
   ${CMAKE_CURRENT_LIST_DIR}/platform.cpp
   ${CMAKE_CURRENT_LIST_DIR}/process_name.cpp
   ${CMAKE_CURRENT_LIST_DIR}/statistics.cpp

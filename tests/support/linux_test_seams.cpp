@@ -17,4 +17,8 @@ void set_legacy_refused(bool refused) noexcept {
     seam_state::legacy_refused.store(refused, std::memory_order_relaxed);
 }
 
+void set_after_netns_discovery(void (*hook)()) noexcept {
+    seam_state::after_netns_discovery.store(hook, std::memory_order_release);
+}
+
 }  // namespace tcptable::inline v0_1::detail::test_seams
