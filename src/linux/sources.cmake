@@ -3,6 +3,8 @@
 # /proc/*/fd; MIB_TCPSTATS from /proc/net/snmp; other network namespaces.
 set(tcptable_platform_backends "netlink procfs")
 set(tcptable_platform_sources
+  ${CMAKE_CURRENT_LIST_DIR}/destroy_events.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/events.cpp
   ${CMAKE_CURRENT_LIST_DIR}/linux_states.cpp
   ${CMAKE_CURRENT_LIST_DIR}/netlink_backend.cpp
   ${CMAKE_CURRENT_LIST_DIR}/netlink_parser.cpp

@@ -17,4 +17,8 @@ void set_legacy_refused(bool refused) noexcept {
     seam_state::legacy_refused.store(refused, std::memory_order_relaxed);
 }
 
+void set_destroy_receive_buffer(int bytes) noexcept {
+    seam_state::destroy_receive_buffer.store(bytes, std::memory_order_relaxed);
+}
+
 }  // namespace tcptable::inline v0_1::detail::test_seams
