@@ -749,6 +749,13 @@ class watcher : public std::enable_shared_from_this<watcher> {
     }
 
     static void copy_owner(const tcp_row& from, tcp_row& to) noexcept {
+        if (from.cookie != 0 && from.cookie == to.cookie) {
+            // The same socket: the endpoints it had, should the notification have lost them.
+            to.local_address = from.local_address;
+            to.remote_address = from.remote_address;
+            to.local_port = from.local_port;
+            to.remote_port = from.remote_port;
+        }
         if (to.pid == 0) {
             to.pid = from.pid;
             to.owner_count = from.owner_count;
@@ -769,7 +776,20 @@ class watcher : public std::enable_shared_from_this<watcher> {
         if (hi - lo == 1 && (lo->cookie == 0 || r.cookie == 0)) return lo;
         return nullptr;
     }
-    const tcp_row* find_current(const tcp_row& r) const noexcept { return find_in(current_, r); }
+    // By cookie first: an aborted socket's notification has lost its endpoints (the kernel
+    // clears the local address and the remote port when it resets a connection).
+    const tcp_row* find_current(const tcp_row& r) const noexcept {
+        if (r.cookie != 0) {
+            auto it = by_cookie_.find(r.cookie);
+            if (it != by_cookie_.end()) return current_.data() + it->second;
+        }
+        return find_in(current_, r);
+    }
+    void index_current() {
+        by_cookie_.clear();
+        for (std::size_t i = 0; i < current_.size(); ++i)
+            if (current_.data()[i].cookie != 0) by_cookie_.emplace(current_.data()[i].cookie, i);
+    }
     static bool has_endpoints(const tcp_table& t, const tcp_row& r) noexcept {
         return std::binary_search(t.data(), t.data() + t.size(), r, row_order{});
     }
@@ -818,6 +838,15 @@ class watcher : public std::enable_shared_from_this<watcher> {
             const std::uint64_t c = e.row.cookie;
             return c != 0 && e.kind == event_kind::opened && opened_.find(c) != opened_.end();
         });
+        // A source reports a close when the socket ends, and TIME-WAIT follows the end: a row
+        // the poll finds in TIME-WAIT whose close the source has not reported (its
+        // notification lost, or not read yet) is reported closed here, once.
+        for (auto& e : events) {
+            if (e.row.state != tcp_state::time_wait || e.kind == event_kind::closed) continue;
+            e.seen_open = e.kind == event_kind::state_changed;
+            e.kind = event_kind::closed;
+            e.old_state = tcp_state{0};
+        }
     }
 
     // Forgets the sockets the new table no longer shows, unless reported after the snapshot
@@ -838,6 +867,7 @@ class watcher : public std::enable_shared_from_this<watcher> {
             deliver(ec, {});
         } else if (!have_baseline_) {
             current_ = std::move(t);
+            if (subscription_) index_current();
             have_baseline_ = true;
             if (on_baseline_) std::exchange(on_baseline_, {})();
             if (cancelled_) return;
@@ -852,6 +882,7 @@ class watcher : public std::enable_shared_from_this<watcher> {
                     if (e.kind == event_kind::closed) remember_closed(e.row);
             }
             current_ = std::move(t);
+            if (subscription_) index_current();
             if (!events.empty() || resync) deliver(ec, std::move(events));
         }
         if (cancelled_) return;
@@ -887,6 +918,8 @@ class watcher : public std::enable_shared_from_this<watcher> {
     // Cookie -> row: sockets reported closed that the last table may still show.
     std::unordered_map<std::uint64_t, tcp_row> closed_;
     std::set<tcp_row, row_order> closed_ends_;  // their endpoints
+    // Cookie -> index in current_, with an event source.
+    std::unordered_map<std::uint64_t, std::size_t> by_cookie_;
     // Cookie -> row and time: sockets the source reported opened, not yet closed.
     std::unordered_map<std::uint64_t, opened_socket> opened_;
     std::atomic<std::size_t> snapshots_{0};
