@@ -480,7 +480,18 @@ class watcher : public std::enable_shared_from_this<watcher> {
             self->started_ = true;
             self->handler_ = std::move(h);
             self->on_baseline_ = std::move(b);
-            if (self->requested_ == event_source::poll) {
+            if (self->requested_ != event_source::poll && self->options_.proc_root != "/proc") {
+                // Captured files, or another mount: the kernel's events are not that table's.
+                const char* why = "a table read from files has no kernel events";
+                if (self->requested_ != event_source::automatic) {
+                    self->last_error_info_.message = why;
+                    self->cancelled_ = true;
+                    return self->deliver(to_boost(make_error_code(errc::not_supported)), {});
+                }
+                self->fallback_reason_ = why;
+                self->set_source(event_source::poll);
+                self->begin_polling();
+            } else if (self->requested_ == event_source::poll) {
                 self->set_source(event_source::poll);
                 self->begin_polling();
             } else {

@@ -128,7 +128,7 @@ int watch(const snapshot_options& options, double seconds, bool json, double max
         [&] {
             // Once the baseline is in, every later change is reported: scripts and tests wait for
             // this line rather than guess when watching began.
-            if (!w->fallback_reason().empty())
+            if (!w->fallback_reason().empty() && options.proc_root == "/proc")
                 std::fprintf(stderr, "tcptable: no event source (%s): polling\n",
                              w->fallback_reason().c_str());
             std::fprintf(stderr, "tcptable: watching (events: %s)\n",
