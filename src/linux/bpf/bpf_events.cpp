@@ -143,6 +143,9 @@ class bpf_source final : public platform_event_source {
         r.state = *news;
         r.uid = t.uid;
         r.cookie = t.cookie;
+        // A passive open's child socket starts as a copy of its listener and is then set to
+        // SYN-RECEIVED: its birth, not a change; it is reported opened once established.
+        if (t.oldstate == linux_listen && t.newstate == linux_syn_recv) return;
         if (t.newstate == linux_syn_sent) {
             // connect(): the caller's context, so the pid is the connecting process's.
             if (pending_.size() < max_pending_connects) pending_[t.cookie] = t.pid;
