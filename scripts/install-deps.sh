@@ -11,6 +11,7 @@ packages=(
   libcli11-dev            # CLI parsing
   nlohmann-json3-dev      # JSON
   libfmt-dev              # text formatting
+  libbpf-dev bpftool clang-14  # the bpf event source (optional: cmake/bpf.cmake skips it without)
 )
 [[ ${1:-} == --build-only ]] || packages+=(
   libgtest-dev libgmock-dev  # GoogleTest

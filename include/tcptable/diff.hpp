@@ -14,10 +14,45 @@ enum class event_kind : std::uint8_t { opened, closed, state_changed };
 
 TCPTABLE_EXPORT std::string_view to_string(event_kind k) noexcept;
 
+// Where an event came from (include/tcptable/events.hpp; docs/DESIGN.md, "Event sources"):
+// `poll` is a diff of two snapshots, `netlink` the kernel's sock_diag destroy notifications,
+// `bpf` a BPF program on the socket state tracepoint. `automatic` asks for the best one here.
+enum class event_source : std::uint8_t { automatic, poll, netlink, bpf };
+
+constexpr std::string_view to_string(event_source s) noexcept {
+    switch (s) {
+        case event_source::automatic:
+            return "auto";
+        case event_source::poll:
+            return "poll";
+        case event_source::netlink:
+            return "netlink";
+        case event_source::bpf:
+            return "bpf";
+    }
+    return "unknown";
+}
+
+// The last tcp_info figures of a socket, as the kernel reported them when it closed.
+struct close_figures {
+    std::uint64_t bytes_acked = 0;     // tcpi_bytes_acked (RFC 4898 HCThruOctetsAcked)
+    std::uint64_t bytes_received = 0;  // tcpi_bytes_received (HCThruOctetsReceived)
+    std::uint32_t rtt_us = 0;          // tcpi_rtt, smoothed, microseconds
+    std::uint32_t total_retrans = 0;   // tcpi_total_retrans
+};
+
 struct tcp_event {
     event_kind kind = event_kind::opened;
     tcp_row row;                         // the row now (for closed: as it was last seen)
     tcp_state old_state = tcp_state{0};  // for state_changed: the state before
+    // The fields below are filled by event sources; a diff of snapshots leaves the defaults.
+    event_source source = event_source::poll;
+    // closed: false for a socket no earlier poll (nor an `opened` event) had shown, whose row
+    // then has no pid, uid or inode.
+    bool seen_open = true;
+    bool has_figures = false;  // `figures` holds the socket's last tcp_info
+    close_figures figures{};
+    std::int64_t lifetime_ms = -1;  // closed: from its opening to its close; -1 = unknown
 };
 
 // Whether a connection seen in state `before` can be seen in state `after` at the next poll,
@@ -54,10 +89,11 @@ TCPTABLE_EXPORT bool state_can_follow(tcp_state before, tcp_state after) noexcep
 // (SO_REUSEPORT listeners) are paired first by equal socket inode, then in order.
 //
 // A matched pair is one socket only if it can be: when both rows carry a socket inode (non-zero)
-// and the inodes differ, or when the new state cannot follow the old one
-// (state_can_follow() is false), the old connection closed and a new one opened on the same
-// endpoints between the two snapshots. That gives `closed` (the old row) followed by `opened`
-// (the new row), never `state_changed`. Otherwise a change of state is `state_changed`.
+// and the inodes differ, or both carry a socket cookie (non-zero) and the cookies differ, or when
+// the new state cannot follow the old one (state_can_follow() is false), the old connection closed
+// and a new one opened on the same endpoints between the two snapshots. That gives `closed` (the
+// old row) followed by `opened` (the new row), never `state_changed`. Otherwise a change of state
+// is `state_changed`.
 TCPTABLE_EXPORT std::vector<tcp_event> diff_tables(const tcp_table& before, const tcp_table& after);
 
 }  // namespace tcptable::inline v0_1

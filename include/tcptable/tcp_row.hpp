@@ -22,15 +22,21 @@ struct tcp_row {
     std::uint32_t pid = 0;            // owning process; 0 = unknown or none (TIME-WAIT)
     std::uint32_t uid = unknown_uid;  // owning user, where the backend knows it
     std::uint32_t inode = 0;          // socket inode; 0 = unknown or none (TIME-WAIT)
+    // The kernel's socket cookie, the socket's identity for its whole life (a TIME-WAIT row
+    // keeps its socket's): Linux's netlink backend and event sources fill it; 0 = unknown
+    // (/proc, Windows). It takes part in ==, like every field.
+    std::uint64_t cookie = 0;
 
     constexpr ip_family family() const noexcept { return local_address.family(); }
 
     friend constexpr bool operator==(const tcp_row&, const tcp_row&) noexcept = default;
 };
 
-// Tables of 100k rows are common: keep a row within one 64-byte cache line.
+// Tables of 100k rows are common: keep a row small. Up to the uid and inode it is 60 bytes; the
+// 8-byte socket cookie, aligned, makes it 72 (a row no longer fits one 64-byte cache line: 12
+// more bytes a row, 1.2 MB more for 100k rows; docs/PERFORMANCE.md).
 static_assert(sizeof(ip_address) == 21 && alignof(ip_address) == 1);
-static_assert(sizeof(tcp_row) == 60);
+static_assert(sizeof(tcp_row) == 72);
 
 // The sort contract: ascending by local address, local port, remote address, remote port
 // (addresses as big-endian numbers, every IPv4 address before every IPv6 address).

@@ -4,6 +4,7 @@
 
 #include <tcptable/diff.hpp>
 #include <tcptable/error.hpp>
+#include <tcptable/events.hpp>
 #include <tcptable/ip_address.hpp>
 #include <tcptable/namespaces.hpp>
 #include <tcptable/process.hpp>

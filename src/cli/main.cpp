@@ -247,6 +247,14 @@ int run(int argc, char** argv, bool stdout_closed) {
         app.add_option("--watch-limit", watch_limit_text,
                        "Stop watching after this many seconds (0, the default: no limit)")
             ->type_name("SECONDS");
+    std::string events = "auto";
+    auto* events_opt =
+        app.add_option("--events", events,
+                       "With --watch: where events come from: auto (bpf, else netlink, else "
+                       "poll), poll (snapshots only), netlink (close notifications, "
+                       "unprivileged), bpf (every transition; needs CAP_BPF)")
+            ->check(CLI::IsMember({"auto", "poll", "netlink", "bpf"}))
+            ->capture_default_str();
     std::string format = "table";
     auto* format_opt = app.add_option("--format", format, "Output format: table, json, prometheus")
                            ->check(CLI::IsMember({"table", "json", "prometheus"}));
@@ -268,8 +276,8 @@ int run(int argc, char** argv, bool stdout_closed) {
     watch_opt->excludes(stats_opt);
     for (CLI::Option* other : {count_opt, stats_opt, watch_opt}) info_opt->excludes(other);
     serve_cmd->excludes(info_opt);
-    for (CLI::Option* output :
-         {json_opt, count_opt, stats_opt, watch_opt, watch_limit_opt, format_opt, textfile_opt})
+    for (CLI::Option* output : {json_opt, count_opt, stats_opt, watch_opt, watch_limit_opt,
+                                format_opt, textfile_opt, events_opt})
         serve_cmd->excludes(output);
     all_netns_opt->excludes(stats_opt);
     all_netns_opt->excludes(count_opt);
@@ -336,6 +344,10 @@ int run(int argc, char** argv, bool stdout_closed) {
     }
     // Not CLI11's needs(): "--watch-limit 1 serve" is to say that serve excludes --watch-limit,
     // and needs() is checked first.
+    if (events_opt->count() > 0 && !watching) {
+        std::fprintf(stderr, "tcptable: --events needs --watch (see --help)\n");
+        return exit_usage_error;
+    }
     if (limited && !watching) {
         std::fprintf(stderr, "tcptable: --watch-limit needs --watch (see --help)\n");
         return exit_usage_error;
@@ -412,7 +424,11 @@ int run(int argc, char** argv, bool stdout_closed) {
     // Every other mode writes its result to stdout: refused now rather than after the work
     // (a watcher would run until its first event).
     if (stdout_closed) throw tcptable::cli::write_error(EBADF);
-    if (watching) return tcptable::cli::watch(opts, watch_seconds, json, watch_limit);
+    if (watching) {
+        tcptable::event_source source = tcptable::event_source::automatic;
+        tcptable::parse_event_source(events, source);  // checked by CLI11 above
+        return tcptable::cli::watch(opts, watch_seconds, json, watch_limit, source);
+    }
 
     std::error_code ec;
     tcptable::error_info info;

@@ -231,6 +231,7 @@ nlohmann::json row_json(const tcp_row& r) {
     if (r.pid != 0) j["pid"] = r.pid;
     if (r.inode != 0) j["inode"] = r.inode;
     if (r.uid != tcp_row::unknown_uid) j["uid"] = r.uid;
+    if (r.cookie != 0) j["cookie"] = r.cookie;
     return j;
 }
 

@@ -29,7 +29,18 @@ void print_event(std::FILE* out, const tcp_event& e, bool json) {
         nlohmann::json j = row_json(r);
         j["time"] = utc_now();
         j["event"] = to_string(e.kind);
+        j["source"] = to_string(e.source);
         if (e.kind == event_kind::state_changed) j["old_state"] = to_string(e.old_state);
+        if (e.kind == event_kind::closed) {
+            if (e.source != event_source::poll) j["seen_open"] = e.seen_open;
+            if (e.has_figures) {
+                j["bytes_acked"] = e.figures.bytes_acked;
+                j["bytes_received"] = e.figures.bytes_received;
+                j["rtt_us"] = e.figures.rtt_us;
+                j["total_retrans"] = e.figures.total_retrans;
+            }
+            if (e.lifetime_ms >= 0) j["lifetime_ms"] = e.lifetime_ms;
+        }
         write_out(out, json_text(j) + "\n");
     } else {
         std::string state =
@@ -46,11 +57,16 @@ void print_event(std::FILE* out, const tcp_event& e, bool json) {
 
 }  // namespace
 
-int watch(const snapshot_options& options, double seconds, bool json, double max_seconds) {
+int watch(const snapshot_options& options, double seconds, bool json, double max_seconds,
+          event_source source) {
     boost::asio::io_context io;
-    auto interval = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+    watch_options wo;
+    wo.snapshot = options;
+    wo.interval = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
         std::chrono::duration<double>(seconds));
-    auto w = watcher::create(io.get_executor(), options, interval);
+    wo.events = source;
+    auto w = watcher::create(io.get_executor(), std::move(wo));
+    std::size_t resyncs_seen = 0;
     int rc = 0;
     int write_failure = 0;  // the errno of a failed write to stdout
     boost::asio::signal_set signals(io, SIGINT, SIGTERM);
@@ -74,13 +90,32 @@ int watch(const snapshot_options& options, double seconds, bool json, double max
         [&](const boost::system::error_code& ec, const std::vector<tcp_event>& events) {
             if (ec) {
                 std::string where = w->last_error_info().to_string();
-                std::fprintf(stderr, "tcptable: %s%s%s\n", ec.message().c_str(),
-                             where.empty() ? "" : ": ", where.c_str());
-                rc = 1;
+                std::fprintf(stderr, "tcptable: %s%s%s%s\n",
+                             w->source() == event_source::automatic ? "--events: " : "",
+                             ec.message().c_str(), where.empty() ? "" : ": ", where.c_str());
+                // A source this system or build cannot give is a usage error.
+                rc = w->source() == event_source::automatic && to_std(ec) == errc::not_supported
+                         ? 2
+                         : 1;
                 stop();
                 return;
             }
             try {
+                if (std::size_t n = w->resyncs(); n != resyncs_seen) {
+                    // Never silent: notifications were lost, and a snapshot filled the gap.
+                    resyncs_seen = n;
+                    std::fprintf(stderr,
+                                 "tcptable: the kernel dropped event notifications; resynced "
+                                 "from a snapshot (%zu so far)\n",
+                                 n);
+                    if (json) {
+                        nlohmann::json j = {{"time", utc_now()},
+                                            {"event", "resync"},
+                                            {"source", to_string(w->source())},
+                                            {"resyncs", n}};
+                        write_out(stdout, json_text(j) + "\n");
+                    }
+                }
                 for (const auto& e : events) print_event(stdout, e, json);
                 flush_out(stdout);
             } catch (const write_error& we) {
@@ -93,7 +128,11 @@ int watch(const snapshot_options& options, double seconds, bool json, double max
         [&] {
             // Once the baseline is in, every later change is reported: scripts and tests wait for
             // this line rather than guess when watching began.
-            std::fprintf(stderr, "tcptable: watching (every %g s)\n", seconds);
+            if (!w->fallback_reason().empty() && options.proc_root == "/proc")
+                std::fprintf(stderr, "tcptable: no event source (%s): polling\n",
+                             w->fallback_reason().c_str());
+            std::fprintf(stderr, "tcptable: watching (events: %s)\n",
+                         std::string(to_string(w->source())).c_str());
             std::fflush(stderr);
         });
     io.run();

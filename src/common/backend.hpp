@@ -7,8 +7,11 @@
 // never asks which platform it runs on.
 #pragma once
 
+#include <memory>
+#include <string>
 #include <string_view>
 #include <system_error>
+#include <tcptable/diff.hpp>
 #include <tcptable/namespaces.hpp>
 #include <tcptable/snapshot.hpp>
 #include <tcptable/statistics.hpp>
@@ -44,6 +47,27 @@ backend_kind platform_default_backend() noexcept;
 // A platform without namespaces returns its one table, or errc::not_supported.
 std::error_code platform_all_namespaces(const snapshot_options& options, all_namespaces& out,
                                         error_info& info) noexcept;
+
+// ---- Event sources (include/tcptable/events.hpp): a platform's notifications of sockets
+// opening, changing state and closing, for one network namespace.
+class platform_event_source {
+  public:
+    virtual ~platform_event_source() = default;
+    // Waits at most timeout_ms for notifications and appends them as events (source, row,
+    // figures filled; at most about max_events); `lost` when the platform dropped some since
+    // the last read.
+    virtual std::error_code read(std::vector<tcp_event>& out, int timeout_ms,
+                                 std::size_t max_events, bool& lost, error_info& info) noexcept = 0;
+    // Wakes a read (any thread); the next read returns at once.
+    virtual void interrupt() noexcept = 0;
+};
+
+// Opens `source` (netlink or bpf, never automatic or poll) for the namespace `netns` ("" = the
+// caller's). errc::not_supported where the platform or this build has no such source, or lacks
+// the privilege it needs (the reason in info).
+std::error_code platform_open_events(event_source source, const std::string& netns,
+                                     std::unique_ptr<platform_event_source>& out,
+                                     error_info& info) noexcept;
 
 // ---- Helpers for the platforms.
 

@@ -60,6 +60,7 @@ constexpr std::array<state_set, tcp_state_count + 1> reachable = {
 // The two rows are one socket that went from a's state to b's.
 bool same_socket(const tcp_row& a, const tcp_row& b) noexcept {
     if (a.inode != 0 && b.inode != 0 && a.inode != b.inode) return false;
+    if (a.cookie != 0 && b.cookie != 0 && a.cookie != b.cookie) return false;
     return state_can_follow(a.state, b.state);
 }
 

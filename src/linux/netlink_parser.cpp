@@ -206,6 +206,10 @@ std::error_code netlink_parser::parse_socket(std::span<const std::byte> payload,
     row.state = *state;
     row.uid = msg.idiag_uid;
     row.inode = msg.idiag_inode;
+    // idiag_cookie: two 32-bit halves, low word first (net/ipv4/inet_diag.c,
+    // sock_diag_save_cookie).
+    row.cookie =
+        std::uint64_t(msg.id.idiag_cookie[0]) | (std::uint64_t(msg.id.idiag_cookie[1]) << 32);
     if (metrics_) {
         tcp_metrics m;
         // TIME-WAIT sockets (also FIN-WAIT-2 orphans, kept as time-wait sockets: timer 3)

@@ -5,6 +5,8 @@ set(tcptable_platform_backends "netlink procfs")
 set(tcptable_platform_sources
   ${CMAKE_CURRENT_LIST_DIR}/cgroup.cpp
   ${CMAKE_CURRENT_LIST_DIR}/destroy.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/destroy_events.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/events.cpp
   ${CMAKE_CURRENT_LIST_DIR}/linux_states.cpp
   ${CMAKE_CURRENT_LIST_DIR}/netlink_backend.cpp
   ${CMAKE_CURRENT_LIST_DIR}/netlink_parser.cpp
@@ -19,3 +21,12 @@ set(tcptable_platform_sources
   ${CMAKE_CURRENT_LIST_DIR}/sockstat.cpp
   ${CMAKE_CURRENT_LIST_DIR}/statistics.cpp)
 set(tcptable_platform_libraries)
+
+# The bpf event source, when the tools are here (cmake/bpf.cmake says why not otherwise).
+include(${CMAKE_CURRENT_LIST_DIR}/../../cmake/bpf.cmake)
+if(TCPTABLE_HAVE_BPF)
+  tcptable_bpf_skeleton(NAME tcp_events SOURCE ${CMAKE_CURRENT_LIST_DIR}/bpf/tcp_events.bpf.c)
+  list(APPEND tcptable_platform_sources ${CMAKE_CURRENT_LIST_DIR}/bpf/bpf_events.cpp)
+  list(APPEND tcptable_platform_libraries bpf)
+  set(tcptable_platform_bpf_skeletons tcptable_bpf_tcp_events_skel)
+endif()

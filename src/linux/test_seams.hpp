@@ -13,6 +13,8 @@ namespace seam_state {
 extern std::atomic<int> forced_socket_errno;
 // netlink_backend.cpp: the kernel refused the legacy TCPDIAG_GETSOCK request (remembered).
 extern std::atomic<bool> legacy_refused;
+// destroy_events.cpp: the receive buffer (bytes) of destroy subscriptions (0: the default).
+extern std::atomic<int> destroy_receive_buffer;
 // platform.cpp: 0 until probed, then 1 + the backend_kind automatic resolves to.
 extern std::atomic<int> probed_default;
 // netns_all.cpp: called between finding the namespaces and reading them (nullptr: off).
@@ -34,6 +36,10 @@ void set_legacy_refused(bool refused) noexcept;
 // Runs `hook` in snapshot_all_namespaces after the namespaces are found and before any is read
 // (nullptr: off), so a test can delete one in between.
 void set_after_netns_discovery(void (*hook)()) noexcept;
+
+// Gives destroy subscriptions opened from now on a receive buffer of this many bytes (0: the
+// default), so that a burst overflows it (ENOBUFS).
+void set_destroy_receive_buffer(int bytes) noexcept;
 
 }  // namespace test_seams
 }  // namespace tcptable::inline v0_1::detail

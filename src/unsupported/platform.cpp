@@ -23,4 +23,11 @@ std::error_code platform_statistics(const statistics_options&, tcp_statistics&,
 
 backend_kind platform_default_backend() noexcept { return backend_kind::automatic; }
 
+std::error_code platform_open_events(event_source, const std::string&,
+                                     std::unique_ptr<platform_event_source>&,
+                                     error_info& info) noexcept {
+    info.message = "no event source for this platform";
+    return make_error_code(errc::not_supported);
+}
+
 }  // namespace tcptable::inline v0_1::detail

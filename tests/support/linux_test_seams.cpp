@@ -21,4 +21,8 @@ void set_after_netns_discovery(void (*hook)()) noexcept {
     seam_state::after_netns_discovery.store(hook, std::memory_order_release);
 }
 
+void set_destroy_receive_buffer(int bytes) noexcept {
+    seam_state::destroy_receive_buffer.store(bytes, std::memory_order_relaxed);
+}
+
 }  // namespace tcptable::inline v0_1::detail::test_seams

@@ -27,7 +27,10 @@ inline std::vector<tcp_row> owned_rows(const tcp_table& t,
                                        const std::vector<owned_endpoint>& mine) {
     std::vector<tcp_row> out;
     for (const auto& r : t)
-        if (is_owned(r, mine)) out.push_back(r);
+        if (is_owned(r, mine)) {
+            out.push_back(r);
+            out.back().cookie = 0;  // netlink knows the socket cookie, /proc does not
+        }
     std::sort(out.begin(), out.end(), [](const tcp_row& a, const tcp_row& b) {
         if (auto c = row_order::compare(a, b); c != 0) return c < 0;
         return a.inode < b.inode;
