@@ -4,6 +4,7 @@
 
 #include <tcptable/statistics.hpp>
 #include <tcptable/tcp_table.hpp>
+#include <tcptable/udp.hpp>
 
 #include <cstdint>
 #include <string>
@@ -13,6 +14,10 @@ namespace tcptable::cli {
 // Connections by state and family, listening sockets by local port, and the MIB_TCPSTATS
 // counters, each metric with its HELP and TYPE lines.
 std::string prometheus_text(const tcp_table& table, const tcp_statistics& stats);
+
+// Appends the UDP socket counts: tcptable_udp_sockets{family, connected}, every pair, zeros
+// included.
+void append_udp_metrics(std::string& out, const udp_table& udp);
 
 // What `tcptable serve` itself has done, as of the table read a response carries.
 struct exporter_counters {
