@@ -15,6 +15,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <future>
 #include <nlohmann/json.hpp>
@@ -340,6 +341,48 @@ TEST(udp_live, cli_json_lists_the_udp_sockets_ss_shows) {
         if (j.size() != unconnected) return "-u -l: " + std::to_string(j.size()) + " rows";
         for (const auto& row : j)
             if (row.at("protocol") != "udp" || row.at("remote_port") != 0) return "-u -l row";
+        return "";
+    }));
+}
+
+TEST(udp_live, cli_text_prometheus_and_usage_errors) {
+    TCPTABLE_EXPECT_CHILD(with_sockets([](udp_sockets&) -> std::string {
+        const std::string cli = TCPTABLE_CLI;
+        std::string out;
+        // 127.0.0.1 bound and the IPv4 wildcard; two connected to the former; ::1 bound and two
+        // IPv6 wildcards; one connected to ::1.
+        if (!run_command(cli + " -u --format prometheus", out)) return "prometheus failed";
+        for (const char* line : {"tcptable_udp_sockets{family=\"ipv4\",connected=\"false\"} 2\n",
+                                 "tcptable_udp_sockets{family=\"ipv4\",connected=\"true\"} 2\n",
+                                 "tcptable_udp_sockets{family=\"ipv6\",connected=\"false\"} 3\n",
+                                 "tcptable_udp_sockets{family=\"ipv6\",connected=\"true\"} 1\n",
+                                 "# TYPE tcptable_udp_sockets gauge\n"})
+            if (out.find(line) == std::string::npos)
+                return "prometheus: no " + std::string(line) + out;
+        if (out.find("tcptable_connections") != std::string::npos) return "-u alone printed TCP";
+        out.clear();
+        if (!run_command(cli + " -t -u --format prometheus", out) ||
+            out.find("tcptable_connections") == std::string::npos ||
+            out.find("tcptable_udp_sockets") == std::string::npos)
+            return "-t -u prometheus: " + out;
+        out.clear();
+        if (!run_command(cli + " -u", out)) return "text failed";
+        std::size_t udp4 = 0, udp6 = 0;
+        std::istringstream lines(out);
+        std::string line;
+        std::getline(lines, line);  // the header
+        while (std::getline(lines, line)) {
+            udp4 += line.rfind("udp   ", 0) == 0;
+            udp6 += line.rfind("udp6  ", 0) == 0;
+        }
+        if (udp4 != 4 || udp6 != 4) return "text rows: " + out;
+        // Usage errors, exit 2.
+        for (const char* args :
+             {"-u --state LISTEN", "-u --watch", "-u --stats", "-u --count", "-u serve"}) {
+            int rc = std::system((cli + " " + args + " >/dev/null 2>&1").c_str());
+            if (!WIFEXITED(rc) || WEXITSTATUS(rc) != 2)
+                return std::string("tcptable ") + args + ": exit status " + std::to_string(rc);
+        }
         return "";
     }));
 }
