@@ -348,8 +348,8 @@ TEST(cli, json_has_exactly_the_documented_keys) {
     ASSERT_TRUE(j.is_array());
     ASSERT_EQ(j.size(), 6u);
     const std::set<std::string> allowed{
-        "family", "local_address", "local_port", "remote_address", "remote_port", "state",
-        "pid",    "inode",         "uid"};
+        "protocol",    "family", "local_address", "local_port", "remote_address",
+        "remote_port", "state",  "pid",           "inode",      "uid"};
     for (const auto& row : j) {
         for (const auto& [k, v] : row.items()) EXPECT_TRUE(allowed.count(k)) << k;
         EXPECT_TRUE(row.at("local_port").is_number());

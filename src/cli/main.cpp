@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: MIT
-// tcptable: prints the machine's TCP connection table.
+// tcptable: prints the machine's TCP connection table (and, with -u, its UDP sockets).
 #include <fcntl.h>
 #include <signal.h>
 #include <time.h>
 #include <unistd.h>
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cmath>
@@ -179,18 +180,21 @@ int write_textfile(const tcptable::snapshot_options& opts, bool all_netns,
 
 int run(int argc, char** argv, bool stdout_closed) {
     CLI::App app{
-        "Prints the TCP connection table, sorted by local address, local port, remote "
+        "Prints the TCP connection table (with -u, the UDP sockets), sorted by local address, "
+        "local port, remote "
         "address, remote port (as GetTcpTable with Order = TRUE)."};
     app.set_version_flag("--version", std::string("tcptable ") + tcptable::version_string);
 
     bool only4 = false, only6 = false, listening = false, unsorted = false, json = false;
-    bool pids = false;
+    bool pids = false, tcp = false, udp = false;
     std::vector<std::string> states;
     std::string backend = "auto";
     std::string proc_root = "/proc";
     std::string netns;
     auto* ipv4_opt = app.add_flag("-4,--ipv4", only4, "IPv4 rows only");
     auto* ipv6_opt = app.add_flag("-6,--ipv6", only6, "IPv6 rows only");
+    app.add_flag("-t,--tcp", tcp, "TCP sockets (the default; with -u, both)");
+    auto* udp_opt = app.add_flag("-u,--udp", udp, "UDP sockets (with -t, TCP and UDP)");
     app.add_option("--state", states,
                    "Only these states (comma-separated, e.g. LISTEN,ESTABLISHED)")
         ->delimiter(',');
@@ -284,6 +288,11 @@ int run(int argc, char** argv, bool stdout_closed) {
     textfile_opt->excludes(json_opt);
     textfile_opt->excludes(count_opt);
     textfile_opt->excludes(stats_opt);
+    // UDP snapshots only: no UDP counters, watcher or state summary.
+    for (CLI::Option* tcp_only : {count_opt, stats_opt, watch_opt}) udp_opt->excludes(tcp_only);
+    serve_cmd->excludes(udp_opt);
+    udp_opt->excludes(all_netns_opt);
+    udp_opt->excludes(info_opt);
 
     if (const char* arg = empty_assignment(argc, argv)) {
         std::fprintf(stderr, "tcptable: %s has an empty value (see --help)\n", arg);
@@ -384,6 +393,13 @@ int run(int argc, char** argv, bool stdout_closed) {
     if (limited && !seconds_of("--watch-limit", watch_limit_text, 0.0, 1e9, watch_limit))
         return exit_usage_error;
 
+    // UDP sockets have no TCP state; -l means what ss -lu means, the unconnected ones.
+    if (udp && !states.empty()) {
+        std::fprintf(stderr, "tcptable: --state applies to TCP only, not --udp (see --help)\n");
+        return exit_usage_error;
+    }
+    const bool want_udp = udp, want_tcp = tcp || !udp;
+
     if (format == "json") json = true;
     tcptable::snapshot_options opts;
     opts.family = only4   ? tcptable::address_family::ipv4
@@ -434,7 +450,16 @@ int run(int argc, char** argv, bool stdout_closed) {
     tcptable::error_info info;
     if (format == "prometheus") {
         std::string text;
-        if (int rc = prometheus_once(opts, all_netns, names, text)) return rc;
+        if (want_tcp) {
+            if (int rc = prometheus_once(opts, all_netns, names, text)) return rc;
+        }
+        if (want_udp) {
+            tcptable::snapshot_options uo = opts;
+            uo.states = tcptable::state_set::all();
+            tcptable::udp_table udp_rows = tcptable::snapshot_udp(uo, ec, &info);
+            if (ec) return report(ec, info);
+            tcptable::cli::append_udp_metrics(text, udp_rows);
+        }
         tcptable::cli::write_out(stdout, text);
         tcptable::cli::flush_out(stdout);
         return 0;
@@ -471,8 +496,21 @@ int run(int argc, char** argv, bool stdout_closed) {
         tcptable::cli::flush_out(stdout);
         return 0;
     }
-    tcptable::tcp_table table = tcptable::snapshot(opts, ec, &info);
-    if (ec) return report(ec, info);
+    tcptable::tcp_table table;
+    if (want_tcp) {
+        table = tcptable::snapshot(opts, ec, &info);
+        if (ec) return report(ec, info);
+    }
+    tcptable::udp_table udp_table;
+    if (want_udp) {
+        tcptable::snapshot_options uo = opts;
+        uo.states = tcptable::state_set::all();
+        udp_table = tcptable::snapshot_udp(uo, ec, &info);
+        if (ec) return report(ec, info);
+        if (listening)
+            std::erase_if(udp_table.mutable_rows(),
+                          [](const tcptable::udp_row& r) { return r.connected(); });
+    }
 
     if (count) {
         tcptable::cli::print_counts(stdout, table, json);
@@ -483,16 +521,18 @@ int run(int argc, char** argv, bool stdout_closed) {
     tcptable::cli::print_options popts;
     popts.show_pid = pids;
     if (json)
-        tcptable::cli::print_json(stdout, table, popts);
+        tcptable::cli::print_json(stdout, table, udp_table, popts);
     else if (show_info)
         tcptable::cli::print_text_info(stdout, table, popts);
     else
-        tcptable::cli::print_text(stdout, table, popts);
+        tcptable::cli::print_text(stdout, table, udp_table, popts);
     tcptable::cli::flush_out(stdout);
     if (show_info) tcptable::cli::print_metrics_note(table);
-    if (pids && table.unmapped_owner_rows != 0)
+    const std::size_t unmapped = table.unmapped_owner_rows + udp_table.unmapped_owner_rows;
+    if (pids && unmapped != 0)
         std::fprintf(stderr, "tcptable: %zu rows have no owner found (%zu processes unreadable)\n",
-                     table.unmapped_owner_rows, table.unreadable_processes);
+                     unmapped,
+                     std::max(table.unreadable_processes, udp_table.unreadable_processes));
     return 0;
 }
 

@@ -162,6 +162,11 @@ std::string json_text(const nlohmann::json& j, int indent) {
 }
 
 void print_text(std::FILE* out, const tcp_table& table, const print_options& opts) {
+    print_text(out, table, udp_table{}, opts);
+}
+
+void print_text(std::FILE* out, const tcp_table& table, const udp_table& udp,
+                const print_options& opts) {
     fmt::memory_buffer buf;
     if (opts.header) {
         fmt::format_to(std::back_inserter(buf), "{:<5} {:<23} {:<23} {}\n", "Proto",
@@ -181,6 +186,23 @@ void print_text(std::FILE* out, const tcp_table& table, const print_options& opt
                 fmt::format_to(std::back_inserter(buf), " {}/{}", r.pid, names.get(r.pid));
             else
                 buf.append(std::string_view(" -"));
+        }
+        buf.push_back('\n');
+        if (buf.size() > 64 * 1024) flush(out, buf);
+    }
+    // UDP has no state: the column stays empty, as netstat leaves it.
+    for (const udp_row& r : udp) {
+        buf.append(std::string_view(r.family() == ip_family::ipv4 ? "udp   " : "udp6  "));
+        endpoint_column(buf, r.local_address, r.local_port, false);
+        if (opts.show_pid) {
+            endpoint_column(buf, r.remote_address, r.remote_port, true);
+            buf.append(std::string_view("            "));
+            if (r.pid != 0)
+                fmt::format_to(std::back_inserter(buf), " {}/{}", r.pid, names.get(r.pid));
+            else
+                buf.append(std::string_view(" -"));
+        } else {
+            append_endpoint(buf, r.remote_address, r.remote_port, true);
         }
         buf.push_back('\n');
         if (buf.size() > 64 * 1024) flush(out, buf);
@@ -221,6 +243,7 @@ void print_statistics(std::FILE* out, const tcp_statistics& s, bool json) {
 
 nlohmann::json row_json(const tcp_row& r) {
     nlohmann::json j = {
+        {"protocol", "tcp"},
         {"family", r.family() == ip_family::ipv4 ? "ipv4" : "ipv6"},
         {"local_address", r.local_address.to_string()},
         {"local_port", r.local_port},
@@ -235,20 +258,44 @@ nlohmann::json row_json(const tcp_row& r) {
     return j;
 }
 
-void print_json(std::FILE* out, const tcp_table& table, const print_options&) {
+nlohmann::json row_json(const udp_row& r) {
+    nlohmann::json j = {
+        {"protocol", "udp"},
+        {"family", r.family() == ip_family::ipv4 ? "ipv4" : "ipv6"},
+        {"local_address", r.local_address.to_string()},
+        {"local_port", r.local_port},
+        {"remote_address", r.remote_address.to_string()},
+        {"remote_port", r.remote_port},
+    };
+    if (r.pid != 0) j["pid"] = r.pid;
+    if (r.inode != 0) j["inode"] = r.inode;
+    if (r.uid != udp_row::unknown_uid) j["uid"] = r.uid;
+    return j;
+}
+
+void print_json(std::FILE* out, const tcp_table& table, const print_options& opts) {
+    print_json(out, table, udp_table{}, opts);
+}
+
+void print_json(std::FILE* out, const tcp_table& table, const udp_table& udp,
+                const print_options&) {
     // One object per row, written row by row so a 100k-row table never exists twice in memory.
     fmt::memory_buffer buf;
     buf.push_back('[');
     bool first = true;
-    for (std::size_t i = 0; i < table.size(); ++i) {
-        nlohmann::json j = row_json(table[i]);
-        if (const tcp_metrics* m = table.metrics(i)) j["info"] = info_json(*m);
+    auto write_row = [&](const nlohmann::json& j) {
         if (!first) buf.push_back(',');
         first = false;
         buf.append(std::string_view("\n  "));
         buf.append(json_text(j));
         if (buf.size() > 64 * 1024) flush(out, buf);
+    };
+    for (std::size_t i = 0; i < table.size(); ++i) {
+        nlohmann::json j = row_json(table[i]);
+        if (const tcp_metrics* m = table.metrics(i)) j["info"] = info_json(*m);
+        write_row(j);
     }
+    for (const udp_row& r : udp) write_row(row_json(r));
     buf.append(std::string_view(first ? "]\n" : "\n]\n"));
     flush(out, buf);
 }

@@ -12,6 +12,7 @@
 #include <string_view>
 #include <tcptable/statistics.hpp>
 #include <tcptable/tcp_table.hpp>
+#include <tcptable/udp.hpp>
 #include <vector>
 
 namespace tcptable::cli {
@@ -50,12 +51,20 @@ struct print_options {
 // Writes the table as aligned text; with show_pid, each owner's pid and name
 // (tcptable::process_name, through printable()).
 void print_text(std::FILE* out, const tcp_table& table, const print_options& opts);
+// The TCP rows, then the UDP rows ("udp"/"udp6", no state), under one header.
+void print_text(std::FILE* out, const tcp_table& tcp, const udp_table& udp,
+                const print_options& opts);
 
 // One row as a JSON object with the documented keys ("pid", "inode", "uid" only when known).
 nlohmann::json row_json(const tcp_row& r);
+// A UDP row: the same keys with "protocol": "udp" and no "state".
+nlohmann::json row_json(const udp_row& r);
 
 // Writes the table as a JSON array of row objects (keys documented in the README).
 void print_json(std::FILE* out, const tcp_table& table, const print_options& opts);
+// One array: the TCP rows, then the UDP rows.
+void print_json(std::FILE* out, const tcp_table& tcp, const udp_table& udp,
+                const print_options& opts);
 
 // Writes the MIB_TCPSTATS counters, as "Name value" lines or as one JSON object.
 void print_statistics(std::FILE* out, const tcp_statistics& s, bool json);

@@ -234,6 +234,20 @@ std::string prometheus_text(const tcp_table& table, const tcp_statistics& s) {
     return render(count_table(table, s), {});
 }
 
+void append_udp_metrics(std::string& text, const udp_table& udp, const exposition& how) {
+    std::uint64_t counts[2][2] = {};  // [ipv6][connected]
+    for (const udp_row& r : udp) counts[r.family() == ip_family::ipv6][r.connected()]++;
+    buffer out;
+    metric_header(out, "tcptable_udp_sockets", "gauge",
+                  "UDP sockets by address family and whether connect(2)ed to one peer.", how);
+    for (int f = 0; f < 2; ++f)
+        for (int c = 0; c < 2; ++c)
+            fmt::format_to(std::back_inserter(out),
+                           "tcptable_udp_sockets{{family=\"{}\",connected=\"{}\"}} {}\n",
+                           f ? "ipv6" : "ipv4", c ? "true" : "false", counts[f][c]);
+    text.append(out.data(), out.size());
+}
+
 void append_exporter_metrics(std::string& text, const exporter_counters& c, const exposition& how) {
     buffer out;
     metric_header(out, "tcptable_exporter_scrapes_total", "counter",

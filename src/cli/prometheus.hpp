@@ -6,6 +6,7 @@
 #include <tcptable/namespaces.hpp>
 #include <tcptable/statistics.hpp>
 #include <tcptable/tcp_table.hpp>
+#include <tcptable/udp.hpp>
 
 #include <array>
 #include <cstdint>
@@ -61,6 +62,10 @@ std::string render(const metrics_model& model, const exposition& how);
 // Connections by state and family, listening sockets by local port, and the MIB_TCPSTATS
 // counters, in the 0.0.4 text format with our names: render(count_table(...), {}).
 std::string prometheus_text(const tcp_table& table, const tcp_statistics& stats);
+
+// Appends the UDP socket counts: tcptable_udp_sockets{family, connected}, every pair, zeros
+// included.
+void append_udp_metrics(std::string& out, const udp_table& udp, const exposition& how = {});
 
 // What `tcptable serve` itself has done, as of the table read a response carries.
 struct exporter_counters {

@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: MIT
-// Captures the raw netlink inet_diag replies (and /proc/net/tcp{,6} at the same moment) for the
-// parser tests. It runs in a network namespace of its own, made here, so every captured socket
-// is one this tool opened on loopback; nothing of the machine's ends up in the files.
+// Captures the raw netlink inet_diag replies (and /proc/net/tcp{,6}, udp{,6} at the same moment)
+// for the parser tests. It runs in a network namespace of its own, made here, so every captured
+// socket is one this tool opened on loopback; nothing of the machine's ends up in the files.
 //
 // Usage (as root): netlink_capture OUTPUT_DIR
 // Writes loopback-legacy.bin, loopback-v6.bin, loopback-listen.bin, loopback.tcp, loopback.tcp6,
 // then, after moving some bytes and filling an accept queue, loopback-info.bin (a dump asking
 // for the metrics extensions) with loopback-info.tcp and loopback-info.tcp6.
+// and for UDP loopback-udp.bin, loopback-udp6.bin, loopback.udp, loopback.udp6.
 // A .bin file is a sequence of datagrams, each as a 4-byte little-endian length then the bytes.
 #include <netinet/in.h>
 #include <sched.h>
@@ -117,12 +118,61 @@ int main(int argc, char** argv) {
     ::close(tw_server);
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
 
+    // UDP: bound sockets (enough IPv4 ones that the dump spans datagrams), connected pairs of
+    // both families, and wildcard binds.
+    auto udp = [&](bool v6, bool wildcard, const sockaddr_storage* peer) {
+        int s = ::socket(v6 ? AF_INET6 : AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        if (s < 0) return -1;
+        sockaddr_storage ss{};
+        socklen_t len;
+        if (v6) {
+            auto* a = reinterpret_cast<sockaddr_in6*>(&ss);
+            a->sin6_family = AF_INET6;
+            a->sin6_addr = wildcard ? in6addr_any : in6addr_loopback;
+            len = sizeof *a;
+        } else {
+            auto* a = reinterpret_cast<sockaddr_in*>(&ss);
+            a->sin_family = AF_INET;
+            a->sin_addr.s_addr = htonl(wildcard ? INADDR_ANY : INADDR_LOOPBACK);
+            len = sizeof *a;
+        }
+        if (::bind(s, reinterpret_cast<sockaddr*>(&ss), len) != 0) return -1;
+        if (peer && ::connect(s, reinterpret_cast<const sockaddr*>(peer), len) != 0) return -1;
+        fds.push_back(s);
+        return s;
+    };
+    auto name_of = [](int s, sockaddr_storage& ss) {
+        socklen_t len = sizeof ss;
+        return ::getsockname(s, reinterpret_cast<sockaddr*>(&ss), &len) == 0;
+    };
+    for (int i = 0; i < 400; ++i)
+        if (udp(false, false, nullptr) < 0) return fail("udp v4");
+    for (bool v6 : {false, true}) {
+        for (int i = 0; i < 3; ++i) {
+            sockaddr_storage peer;
+            int server = udp(v6, false, nullptr);
+            if (server < 0 || !name_of(server, peer) || udp(v6, false, &peer) < 0)
+                return fail("udp connected");
+        }
+        if (udp(v6, true, nullptr) < 0) return fail("udp wildcard");
+    }
+
     const std::uint32_t all = 0x1ffe;  // Linux states 1..12
     bool ok = capture(dir + "/loopback-legacy.bin", {netlink_request::legacy, 0, all}) &&
               capture(dir + "/loopback-v6.bin", {netlink_request::by_family, AF_INET6, all}) &&
               capture(dir + "/loopback-listen.bin", {netlink_request::legacy, 0, 1u << 10}) &&
               copy_file("/proc/net/tcp", dir + "/loopback.tcp") &&
-              copy_file("/proc/net/tcp6", dir + "/loopback.tcp6");
+              copy_file("/proc/net/tcp6", dir + "/loopback.tcp6") &&
+              capture(dir + "/loopback-udp.bin", {.kind = netlink_request::by_family,
+                                                  .family = AF_INET,
+                                                  .states_mask = 0xffffffffu,
+                                                  .protocol = IPPROTO_UDP}) &&
+              capture(dir + "/loopback-udp6.bin", {.kind = netlink_request::by_family,
+                                                   .family = AF_INET6,
+                                                   .states_mask = 0xffffffffu,
+                                                   .protocol = IPPROTO_UDP}) &&
+              copy_file("/proc/net/udp", dir + "/loopback.udp") &&
+              copy_file("/proc/net/udp6", dir + "/loopback.udp6");
 
     // For the metrics capture: a listener with backlog 5 and 3 connections nobody accepted,
     // and a pair whose server has 1000 unread bytes.
