@@ -35,18 +35,21 @@ if grep -E ' (GetTcp|GetExtendedTcp|tcptable_win32_)' "$work/core-symbols.txt"; 
   exit 1
 fi
 # The API, inside its inline ABI namespace (tcptable::v0_1::...).
-for sym in 'snapshot\(' 'snapshot_all_namespaces\(' 'statistics\(' 'version\(\)' 'diff_tables\(' 'process_name(\[abi:cxx11\])?\('; do
+for sym in 'snapshot\(' 'snapshot_all_namespaces\(' 'snapshot_udp\(' 'statistics\(' 'version\(\)' 'diff_tables\(' \
+  'process_name(\[abi:cxx11\])?\(' 'destroy_connection\('; do
   grep -qE " tcptable::v[0-9_]+::$sym" "$work/core-symbols.txt" ||
     { echo "package-test: libtcptable.so does not export tcptable::v*::$sym" >&2; exit 1; }
 done
 # Test seams' setters live in test-only objects: in no library, exported or not.
 nm -C "$core" "$win32" >"$work/all-symbols.txt"
-if grep -E 'test_seams|set_win32_rows_hook|set_win32_snapshot_bypass|set_netlink_refusal' \
+if grep -E 'test_seams|set_win32_rows_hook|set_win32_udp_rows_hook|set_win32_snapshot_bypass|set_netlink_refusal' \
   "$work/all-symbols.txt"; then
   echo "package-test: the libraries hold test seams (above)" >&2
   exit 1
 fi
-for sym in GetTcpTable GetTcp6Table GetExtendedTcpTable GetTcpStatistics GetTcpStatisticsEx; do
+for sym in GetTcpTable GetTcp6Table GetExtendedTcpTable GetTcpStatistics GetTcpStatisticsEx \
+  GetUdpTable GetUdp6Table GetExtendedUdpTable SetTcpEntry GetOwnerModuleFromTcpEntry \
+  GetOwnerModuleFromUdpEntry FormatMessageA FormatMessageW GetLastError LocalFree; do
   grep -qE " T $sym\$" "$work/win32-symbols.txt" ||
     { echo "package-test: libtcptable_win32.so does not export $sym" >&2; exit 1; }
 done

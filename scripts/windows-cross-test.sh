@@ -60,11 +60,23 @@ if [[ ! -f $linux_build/CMakeCache.txt ]]; then
     -DTCPTABLE_BUILD_EXAMPLES=OFF -DTCPTABLE_INSTALL=OFF >/dev/null
 fi
 cmake --build "$linux_build" -j"$jobs" --target tcptable_cli
+# And the Linux build of tests/win32/programs/socket_table.c, when that build has the tests.
+linux_socket_table=
+linux_error_paths=
+# (The target list goes into a variable first: grep -q closing the pipe would fail it.)
+linux_targets=$(cmake --build "$linux_build" --target help)
+if grep -q '^socket_table_c:' <<<"$linux_targets"; then
+  cmake --build "$linux_build" -j"$jobs" --target socket_table_c error_paths_c
+  linux_socket_table=$linux_build/tests/socket_table_c
+  linux_error_paths=$linux_build/tests/error_paths_c
+fi
 
 # The install/consumer test and the benchmarks are host-only; the toolchain file does the rest.
 cmake --no-warn-unused-cli -S . -B "$build" -G Ninja --toolchain cmake/toolchains/mingw-w64-x86_64.cmake \
   -DTCPTABLE_WERROR=ON -DTCPTABLE_INSTALL=OFF -DTCPTABLE_BUILD_BENCH=OFF \
-  -DTCPTABLE_BUILD_EXAMPLES=OFF -DTCPTABLE_LINUX_CLI="$linux_build/src/cli/tcptable"
+  -DTCPTABLE_BUILD_EXAMPLES=OFF -DTCPTABLE_LINUX_CLI="$linux_build/src/cli/tcptable" \
+  -DTCPTABLE_LINUX_SOCKET_TABLE="$linux_socket_table" \
+  -DTCPTABLE_LINUX_ERROR_PATHS="$linux_error_paths"
 cmake --build "$build" -j"$jobs"
 
 set +e

@@ -56,10 +56,15 @@ if(WIN32_LAYER AND EXISTS "${SEED_FILE}")
   set(seed_args "-DSEED_PROGRAM=${WORK_DIR}/seed_example.c")
 endif()
 
+set(socket_table_args "")
+if(WIN32_LAYER)
+  set(socket_table_args "-DSOCKET_TABLE_PROGRAM=${SOURCE_DIR}/tests/win32/programs/socket_table.c")
+endif()
+
 # Public headers must not need Boost or platform headers: only tcptable::asio brings Boost.
 run(${CMAKE_COMMAND} -S "${SOURCE_DIR}/tests/consumer" -B "${WORK_DIR}/build" -G "${GENERATOR}"
     "-DCMAKE_PREFIX_PATH=${prefix}" "-DCMAKE_CXX_FLAGS=${CONSUMER_FLAGS}"
-    "-DCMAKE_C_FLAGS=${CONSUMER_FLAGS}" ${seed_args})
+    "-DCMAKE_C_FLAGS=${CONSUMER_FLAGS}" ${seed_args} ${socket_table_args})
 run(${CMAKE_COMMAND} --build "${WORK_DIR}/build")
 run("${WORK_DIR}/build/consumer")
 if(NOT last_output MATCHES "^tcptable [0-9.]+: [0-9]+ rows")
@@ -77,6 +82,15 @@ if(seed_args)
     message(FATAL_ERROR "unexpected seed example output: ${last_output}")
   endif()
   message(STATUS "seed example through tcptable::win32: ran")
+endif()
+if(WIN32_LAYER)
+  foreach(program socket_table_c socket_table_cxx)
+    run("${WORK_DIR}/build/${program}")
+    if(NOT last_output MATCHES "RESULT ok")
+      message(FATAL_ERROR "unexpected ${program} output: ${last_output}")
+    endif()
+  endforeach()
+  message(STATUS "socket_table (C and C++) through the installed tcptable::win32: ran")
 endif()
 
 # pkg-config alone: the flags it gives build and link the same program.

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* The C runtime's generic-text mappings (<tchar.h>) for the functions IP Helper programs use.
  * _UNICODE chooses the wide forms, as on Windows. _tmain with _UNICODE is wmain, which the C
- * runtime here never calls: see docs/WIN32_API.md for the one-line change. */
+ * runtime here never calls: such a program adds the one line TCPTABLE_WIN32_MAIN_CALLS_WMAIN
+ * after its wmain (docs/WIN32_API.md). */
 #ifndef TCPTABLE_WIN32_TCHAR_H
 #define TCPTABLE_WIN32_TCHAR_H
 
@@ -35,6 +36,19 @@ typedef char _TCHAR;
 #define _tcsncpy strncpy
 #endif
 #define _T(x) TCPTABLE_WIN32_T(x)
+
+TCPTABLE_WIN32_BEGIN_DECLS
+/* Converts argv to wide strings in the environment's locale (setlocale(LC_CTYPE, "")), calls
+ * the program's wmain and frees them; a conversion that fails is exit status 1, with a
+ * message on stderr. */
+TCPTABLE_WIN32_API int tcptable_win32_call_wmain(int argc, char** argv,
+                                                 int (*wmain_function)(int, wchar_t**));
+TCPTABLE_WIN32_END_DECLS
+
+/* The C runtime here starts programs at main only: written once after wmain, this defines the
+ * main that calls it. */
+#define TCPTABLE_WIN32_MAIN_CALLS_WMAIN \
+    int main(int argc, char** argv) { return tcptable_win32_call_wmain(argc, argv, wmain); }
 #define _TEXT(x) TCPTABLE_WIN32_T(x)
 
 #endif /* TCPTABLE_WIN32_TCHAR_H */

@@ -7,11 +7,17 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <clocale>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <cwchar>
+#include <string>
 #include <string_view>
+#include <vector>
 
 // Last: the Win32 headers define macros that must not reach the C++ headers above.
+#include <tcptable/win32/tchar.h>
 #include <tcptable/win32/winbase.h>
 #include <tcptable/win32/winerror.h>
 #include <tcptable/win32/winsock2.h>
@@ -357,3 +363,27 @@ void tcptable_win32_wsa_set_last_error(int error) {
 }
 
 }  // extern "C"
+
+// wmain for programs that add TCPTABLE_WIN32_MAIN_CALLS_WMAIN (tchar.h).
+extern "C" TCPTABLE_WIN32_API int tcptable_win32_call_wmain(int argc, char** argv,
+                                                            int (*wmain_function)(int, wchar_t**)) {
+    std::setlocale(LC_CTYPE, "");
+    std::vector<std::wstring> wide(static_cast<std::size_t>(argc < 0 ? 0 : argc));
+    std::vector<wchar_t*> pointers;
+    for (int i = 0; i < argc; ++i) {
+        std::mbstate_t state{};
+        const char* source = argv[i];
+        const std::size_t n = std::mbsrtowcs(nullptr, &source, 0, &state);
+        if (n == static_cast<std::size_t>(-1)) {
+            std::fprintf(stderr, "%s: argument %d is not text in this locale\n", argv[0], i);
+            return 1;
+        }
+        wide[static_cast<std::size_t>(i)].resize(n);
+        source = argv[i];
+        state = std::mbstate_t{};
+        std::mbsrtowcs(wide[static_cast<std::size_t>(i)].data(), &source, n, &state);
+        pointers.push_back(wide[static_cast<std::size_t>(i)].data());
+    }
+    pointers.push_back(nullptr);
+    return wmain_function(argc, pointers.data());
+}
