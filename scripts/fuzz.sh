@@ -31,7 +31,7 @@ cmake --build "$build" -j2
 
 status=0
 for target in procfs_parser_fuzz netlink_parser_fuzz snmp_parser_fuzz udp_parser_fuzz \
-    win32_api_fuzz; do
+    win32_api_fuzz cgroup_fuzz; do
   work="$build/corpus/$target"
   mkdir -p "$work"
   echo "== $target: ${seconds}s"
