@@ -21,8 +21,8 @@ namespace {
 using get_v4_fn = decltype(&::GetPerTcpConnectionEStats);
 using get_v6_fn = decltype(&::GetPerTcp6ConnectionEStats);
 
-// The two calls, looked up at run time: Wine (8.0) exports them as stubs that abort the
-// process when called, so under Wine they are not called at all (a clean absence instead).
+// The two calls, looked up at run time rather than imported: Wine (8.0) does not export them,
+// and a program importing them is given a stub that aborts it when called.
 struct estats_functions {
     get_v4_fn v4 = nullptr;
     get_v6_fn v6 = nullptr;
@@ -32,17 +32,6 @@ struct estats_functions {
 const estats_functions& functions() {
     static const estats_functions f = [] {
         estats_functions out;
-        HMODULE ntdll = ::GetModuleHandleA("ntdll.dll");
-        using wine_version_fn = const char* (*)();
-        auto wine = ntdll ? reinterpret_cast<wine_version_fn>(reinterpret_cast<void*>(
-                                ::GetProcAddress(ntdll, "wine_get_version")))
-                          : nullptr;
-        if (wine) {
-            out.missing = std::string("Wine ") + wine() +
-                          " does not implement GetPerTcpConnectionEStats (its export is a stub "
-                          "that aborts the caller): every figure is absent";
-            return out;
-        }
         HMODULE iphlpapi = ::GetModuleHandleA("iphlpapi.dll");
         if (!iphlpapi) iphlpapi = ::LoadLibraryA("iphlpapi.dll");
         if (iphlpapi) {
@@ -51,10 +40,17 @@ const estats_functions& functions() {
             out.v6 = reinterpret_cast<get_v6_fn>(
                 reinterpret_cast<void*>(::GetProcAddress(iphlpapi, "GetPerTcp6ConnectionEStats")));
         }
-        if (!out.v4 || !out.v6)
-            out.missing =
-                "this system's iphlpapi.dll has no GetPerTcpConnectionEStats: every "
-                "figure is absent";
+        if (out.v4 && out.v6) return out;
+        out.v4 = nullptr;
+        out.v6 = nullptr;
+        HMODULE ntdll = ::GetModuleHandleA("ntdll.dll");
+        using wine_version_fn = const char* (*)();
+        auto wine = ntdll ? reinterpret_cast<wine_version_fn>(reinterpret_cast<void*>(
+                                ::GetProcAddress(ntdll, "wine_get_version")))
+                          : nullptr;
+        out.missing = std::string(wine ? std::string("Wine ") + wine() : "this system") +
+                      " does not implement GetPerTcpConnectionEStats (iphlpapi.dll does not "
+                      "export it): every figure is absent";
         return out;
     }();
     return f;
