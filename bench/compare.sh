@@ -49,7 +49,18 @@ commands=(
     "ss -tanp|ss -tanp"
     "netstat -tan|netstat -tan"
     "psutil|$psutil_cmd"
+    "tcptable --info|$cli --info"
+    "ss -tin|ss -tin"
 )
+# ONLY='regex' keeps the commands whose name matches (e.g. ONLY='info|-tin' for the metrics
+# comparison: tcptable --info against ss -tin, goal <= 0.5x wall).
+if [[ -n ${ONLY:-} ]]; then
+    kept=()
+    for entry in "${commands[@]}"; do
+        [[ ${entry%%|*} =~ $ONLY ]] && kept+=("$entry")
+    done
+    commands=("${kept[@]}")
+fi
 
 # psutil's own call time, without the interpreter's start-up: the fair peer of snapshot().
 psutil_call='
@@ -100,8 +111,10 @@ for r in json.load(open(h))["results"]:
     print(f"{r['command']},{size},{rows},{r['median']*1000:.3f},{r['min']*1000:.3f},"
           f"{r['max']*1000:.3f},{rss}")
 EOF
-    read -r med lo hi n < <("$py" -c "$psutil_call" "$runs")
-    echo "psutil call,$size,$n,$med,$lo,$hi," >>"$out/compare.csv"
+    if [[ -z ${ONLY:-} || psutil =~ $ONLY ]]; then
+        read -r med lo hi n < <("$py" -c "$psutil_call" "$runs")
+        echo "psutil call,$size,$n,$med,$lo,$hi," >>"$out/compare.csv"
+    fi
     stop_generator
 done
 

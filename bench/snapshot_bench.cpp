@@ -262,8 +262,9 @@ void floor_procfs_read(benchmark::State& state) {
 // sends TCPDIAG_GETSOCK, which dumps both families in one walk of the socket hash tables
 // (net/ipv4/inet_diag.c, inet_diag_dump_compat); otherwise one SOCK_DIAG_BY_FAMILY request for
 // `family`.
+// `ext` is idiag_ext: the metrics floor asks for the attributes a metrics snapshot asks for.
 long netlink_dump_count(bool legacy, std::uint8_t family, std::uint32_t states,
-                        std::vector<char>& buf) {
+                        std::vector<char>& buf, std::uint8_t ext = 0) {
     int fd = ::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
     if (fd < 0) return -1;
     struct {
@@ -283,6 +284,7 @@ long netlink_dump_count(bool legacy, std::uint8_t family, std::uint32_t states,
         legacy_request.nlh.nlmsg_seq = 1;
         legacy_request.req.idiag_family = AF_INET;
         legacy_request.req.idiag_states = states;
+        legacy_request.req.idiag_ext = ext;
         data = &legacy_request;
         size = sizeof legacy_request;
     }
@@ -293,6 +295,7 @@ long netlink_dump_count(bool legacy, std::uint8_t family, std::uint32_t states,
     request.req.sdiag_family = family;
     request.req.sdiag_protocol = IPPROTO_TCP;
     request.req.idiag_states = states;
+    request.req.idiag_ext = ext;
     sockaddr_nl kernel{};
     kernel.nl_family = AF_NETLINK;
     if (::sendto(fd, data, size, 0, reinterpret_cast<sockaddr*>(&kernel), sizeof kernel) !=
@@ -346,6 +349,28 @@ void floor_netlink_dump(benchmark::State& state, std::uint32_t states, bool lega
             return;
         }
         last = v4 + v6;
+        total += last;
+    }
+    set_rate(state, total, last);
+}
+
+// INET_DIAG_INFO, INET_DIAG_CONG and INET_DIAG_SKMEMINFO, as snapshot_options::metrics asks.
+constexpr std::uint8_t metrics_extensions =
+    1u << (INET_DIAG_INFO - 1) | 1u << (INET_DIAG_CONG - 1) | 1u << (INET_DIAG_SKMEMINFO - 1);
+
+// The floor of a metrics snapshot: the same one-request dump, asking for the same attributes,
+// the replies' headers walked and nothing parsed.
+void floor_netlink_dump_metrics(benchmark::State& state) {
+    if (!prepare(state)) return;
+    std::vector<char> buf(64 * 1024);
+    long long total = 0;
+    long last = 0;
+    for (auto _ : state) {
+        last = netlink_dump_count(true, AF_INET, all_tcp_states, buf, metrics_extensions);
+        if (last < 0) {
+            state.SkipWithError("netlink sock_diag dump failed");
+            return;
+        }
         total += last;
     }
     set_rate(state, total, last);
@@ -515,6 +540,10 @@ void register_all() {
         o.states = state_set::listening();
         return o;
     };
+    auto metrics = [](snapshot_options o) {
+        o.metrics = true;
+        return o;
+    };
     auto pids = [](snapshot_options o) {
         o.owner_pids = true;
         return o;
@@ -543,6 +572,9 @@ void register_all() {
         snap("default_listeners", listeners(automatic));
         snap("procfs_listeners", listeners(procfs));
         snap("default_owner_pids", pids(automatic));
+        reg("floor_netlink_dump_metrics", floor_netlink_dump_metrics);
+        snap("netlink_metrics_sorted", metrics(netlink));
+        snap("netlink_metrics_unsorted", unsorted(metrics(netlink)));
         reg("parse_only", parse_only);
         reg("sort_only", sort_only)->UseManualTime();
         reg("sort_std_row_order", sort_std_row_order)->UseManualTime();

@@ -104,12 +104,25 @@ void sort_table(tcp_table& table) {
               [](const keyed& a, const keyed& b) { return v4_less{}(a.row, b.row); });
     std::sort(mid, work.end(),
               [](const keyed& a, const keyed& b) { return v6_less{}(a.row, b.row); });
-    std::vector<tcp_metrics> sorted(metrics.size());
+    for (std::size_t i = 0; i < work.size(); ++i) rows[i] = work[i].row;
+    // Position j takes the metrics at work[j].index: follow each cycle of that permutation in
+    // place, so no second metrics vector is needed (it is 4x the rows' size).
+    constexpr std::uint32_t placed = ~std::uint32_t(0);
     for (std::size_t i = 0; i < work.size(); ++i) {
-        rows[i] = work[i].row;
-        sorted[i] = metrics[work[i].index];
+        if (work[i].index == placed || work[i].index == i) continue;
+        tcp_metrics first = metrics[i];
+        std::size_t j = i;
+        for (;;) {
+            const std::size_t from = work[j].index;
+            work[j].index = placed;
+            if (from == i) {
+                metrics[j] = first;
+                break;
+            }
+            metrics[j] = metrics[from];
+            j = from;
+        }
     }
-    metrics = std::move(sorted);
 }
 
 }  // namespace detail

@@ -2,6 +2,7 @@
 // Windows: picks the backend for a snapshot. iphlpapi is the only one; the Linux backends and
 // their options are not available here.
 #include "../common/backend.hpp"
+#include "estats_metrics.hpp"
 #include "iphlpapi_backend.hpp"
 
 namespace tcptable::inline v0_1::detail {
@@ -26,6 +27,9 @@ std::error_code platform_snapshot(const snapshot_options& options, tcp_table& ou
                 backend_rows rows{out.mutable_rows()};
                 if (auto ec = iphlpapi_snapshot(options, rows, info)) return ec;
                 if (!rows.states_filtered) keep_states(rows.rows, options.states);
+                // Per row, after filtering; absent figures never fail the snapshot.
+                if (options.metrics)
+                    fill_estats_metrics(rows.rows, out.mutable_metrics(), out.metrics_note);
                 return std::error_code{};
             });
         case backend_kind::procfs:

@@ -4,6 +4,7 @@
 set(tcptable_platform_backends "iphlpapi")
 set(tcptable_platform_sources
   ${CMAKE_CURRENT_LIST_DIR}/destroy.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/estats_metrics.cpp
   ${CMAKE_CURRENT_LIST_DIR}/iphlpapi_backend.cpp
   ${CMAKE_CURRENT_LIST_DIR}/mib_convert.cpp
   ${CMAKE_CURRENT_LIST_DIR}/namespaces.cpp

@@ -3,11 +3,14 @@
 // capture format of tests/data/netlink (a 4-byte little-endian length, then the bytes; a length
 // past the end takes what is left).
 //   byte 0: bits 0-1 = family (0 both, 1 IPv4, 2 IPv6), bit 2 = expect sequence number 1;
-//   bytes 1-2: the state filter (state_set bits, little-endian); byte 3: unused.
+//   bytes 1-2: the state filter (state_set bits, little-endian); byte 3: bit 0 = collect
+//   metrics (the INET_DIAG_INFO / CONG / SKMEMINFO attributes are then parsed).
 // Each datagram is copied into a heap block of exactly its size, so ASan sees any read past it.
 // Beyond "no crash", it checks every row is well-formed and passes the filters, that no more
 // rows come out than socket messages went in, that rows re-encoded as inet_diag messages parse
 // back to the same rows, and that an error names the dump and the message and byte offset.
+// With metrics: one metrics value per row, congestion names within their bound, and the same
+// input parsed without metrics gives the same rows (attributes never change a row).
 #include <linux/inet_diag.h>
 #include <linux/netlink.h>
 #include <linux/sock_diag.h>
@@ -84,6 +87,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         state_set::from_bits(static_cast<std::uint16_t>(data[1] | data[2] << 8));
     netlink_parser parser(family, states,
                           check_seq ? std::optional<std::uint32_t>(1) : std::nullopt);
+    const bool with_metrics = (data[3] & 1) != 0;
+    std::vector<tcptable::tcp_metrics> metrics;
+    if (with_metrics) parser.collect_metrics(&metrics);
+    std::vector<std::vector<std::byte>> datagrams;
 
     std::vector<tcp_row> rows;
     error_info info;
@@ -100,6 +107,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (n) std::memcpy(block.get(), data + pos, n);
         pos += n;
         ec = parser.parse_datagram(std::span<const std::byte>(block.get(), n), rows, info);
+        if (with_metrics) datagrams.emplace_back(block.get(), block.get() + n);
     }
 
     if (ec) {
@@ -117,6 +125,21 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
 
     FUZZ_CHECK(rows.size() <= parser.socket_messages());
+    if (with_metrics) {
+        FUZZ_CHECK(metrics.size() == rows.size());
+        for (const auto& m : metrics)
+            if (auto c = m.congestion())
+                FUZZ_CHECK(!c->empty() &&
+                           c->size() <= tcptable::tcp_metrics::max_congestion_length);
+        netlink_parser plain(family, states,
+                             check_seq ? std::optional<std::uint32_t>(1) : std::nullopt);
+        std::vector<tcp_row> plain_rows;
+        error_info plain_info;
+        for (const auto& d : datagrams)
+            FUZZ_CHECK(!plain.parse_datagram(std::span<const std::byte>(d.data(), d.size()),
+                                             plain_rows, plain_info));
+        FUZZ_CHECK(plain_rows == rows);
+    }
     for (const auto& r : rows) {
         FUZZ_CHECK(tcptable::fuzz::well_formed(r));
         FUZZ_CHECK(states.contains(r.state));

@@ -9,6 +9,7 @@
 
 #include "iprtrmib.h"
 #include "minwindef.h"
+#include "tcpestats.h" /* GetPerTcpConnectionEStats and its family */
 #include "tcpmib.h"
 #include "udpmib.h"
 #include "winerror.h"
