@@ -65,6 +65,17 @@ double cpu_seconds() {
     ::_exit(0);
 }
 
+// Once per process: a network namespace of the benchmark's own.
+const std::string& enter_netns_once() {
+    static const std::string error = [] {
+        if (::unshare(CLONE_NEWNET) != 0) return std::string("unshare: ") + std::strerror(errno);
+        if (int err = tcptable::testing::bring_loopback_up())
+            return std::string("lo up: ") + std::strerror(err);
+        return std::string();
+    }();
+    return error;
+}
+
 struct counts {
     std::mutex mutex;
     std::condition_variable cv;
@@ -73,14 +84,8 @@ struct counts {
 };
 
 void bm_watcher(benchmark::State& state, event_source source) {
-    static const std::string netns_error = [] {
-        if (::unshare(CLONE_NEWNET) != 0) return std::string("unshare: ") + std::strerror(errno);
-        if (int err = tcptable::testing::bring_loopback_up())
-            return std::string("lo up: ") + std::strerror(err);
-        return std::string();
-    }();
-    if (!netns_error.empty())
-        return state.SkipWithError(("no private netns: " + netns_error).c_str());
+    if (auto why = enter_netns_once(); !why.empty())
+        return state.SkipWithError(("no private netns: " + why).c_str());
     std::uint16_t port = 0;
     int listener = tcptable::testing::loopback_listener(false, port);
     if (listener < 0) return state.SkipWithError("no listener");
@@ -162,6 +167,8 @@ void bm_watcher(benchmark::State& state, event_source source) {
 // The floor: the same fork, connections and wait with no watcher at all (the parent's share of
 // forking and reaping the child).
 void bm_floor(benchmark::State& state) {
+    if (auto why = enter_netns_once(); !why.empty())
+        return state.SkipWithError(("no private netns: " + why).c_str());
     std::uint16_t port = 0;
     int listener = tcptable::testing::loopback_listener(false, port);
     if (listener < 0) return state.SkipWithError("no listener");
