@@ -374,6 +374,40 @@ TEST(events, auto_source_is_reported) {
         std::chrono::seconds(60)));
 }
 
+TEST(events, bpf_without_privilege_says_not_supported) {
+    TCPTABLE_EXPECT_CHILD(tt::run_in_child(
+        [] {
+            if (auto why = tt::enter_private_netns(); !why.empty()) return "SKIP: " + why;
+            if (auto why = become_nobody(); !why.empty()) return "SKIP: " + why;
+            // Through async_next: the error reaches the waiter, and nothing else runs after
+            // it (io.run() returns on its own).
+            asio::io_context io;
+            watch_options o;
+            o.events = event_source::bpf;
+            auto w = watcher::create(io, o);
+            w->start();
+            boost::system::error_code got;
+            bool done = false;
+            w->async_next([&](const boost::system::error_code& ec, const watcher::event_batch&) {
+                got = ec;
+                done = true;
+            });
+            tt::watchdog dog("a refused bpf source", 60s);
+            io.run();
+            if (!done) return std::string("no completion");
+            if (to_std(got) != errc::not_supported)
+                return "expected not_supported, got " + got.message();
+            io.restart();
+            std::string where;
+            asio::post(w->get_executor(), [&] { where = w->last_error_info().message; });
+            io.run();
+            std::printf("bpf as nobody: %s\n", where.c_str());
+            std::fflush(stdout);
+            return where.empty() ? std::string("no reason given") : std::string();
+        },
+        std::chrono::seconds(90)));
+}
+
 TEST(events, overflow_is_resynced_never_silent) {
     TCPTABLE_EXPECT_CHILD(tt::run_in_child(
         [] {
