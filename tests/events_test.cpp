@@ -290,6 +290,11 @@ std::string short_lived_run(const std::vector<event_source>& sources, bool need_
         return "only " + std::to_string(ports.size()) + " connections worked";
     // The first source's reports come in order; stragglers are waited for, boundedly.
     bool all = run.tally_of(idx[0]).wait_closed(ports, 30s);
+    // The other kernel sources read on threads of their own: give their last notifications the
+    // same bounded chance before counting (poll has nothing more to come).
+    for (std::size_t k = 1; k < sources.size(); ++k)
+        if (idx[k] >= 0 && sources[k] != event_source::poll)
+            run.tally_of(idx[k]).wait_closed(ports, 10s);
     std::printf("%d connections of ~%lld ms in %.2f s (%.0f/s), polling every %lld ms%s\n",
                 connections, static_cast<long long>(lifetime.count()), seconds,
                 connections / seconds, static_cast<long long>(poll_interval.count()),
