@@ -305,10 +305,11 @@ std::string short_lived_run(const std::vector<event_source>& sources, bool need_
         auto& t = run.tally_of(idx[k]);
         const double closed = 100.0 * double(t.closed(ports)) / connections;
         const double both = 100.0 * double(t.opened_and_closed(ports)) / connections;
+        const double opened = 100.0 * double(t.opened(ports)) / connections;
         std::printf(
-            "  %-7s closed %6.2f %%  opened+closed %6.2f %%  with tcp_info %zu  "
+            "  %-7s closed %6.2f %%  opened %6.2f %%  opened+closed %6.2f %%  with tcp_info %zu  "
             "notifications %zu  resyncs %zu\n",
-            std::string(to_string(sources[k])).c_str(), closed, both, t.with_figures(ports),
+            std::string(to_string(sources[k])).c_str(), closed, opened, both, t.with_figures(ports),
             run.at(idx[k]).notifications(), run.at(idx[k]).resyncs());
         if (k == 0) {
             const double rate = need_opened ? both : closed;
