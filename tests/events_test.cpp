@@ -134,6 +134,7 @@ class tally {
         if (e.kind == event_kind::opened) opened_.insert(client);
         if (e.kind == event_kind::closed) {
             closed_.insert(client);
+            last_close_[client] = e;
             if (e.has_figures) with_figures_.insert(client);
             if (e.seen_open) seen_open_.insert(client);
             if (e.source != event_source::poll) by_source_.insert(client);
@@ -151,6 +152,11 @@ class tally {
         return cv_.wait_for(lock, limit, [&] { return count_in(opened_, ports) == ports.size(); });
     }
 
+    tcp_event last_close(std::uint16_t port) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        auto it = last_close_.find(port);
+        return it == last_close_.end() ? tcp_event{} : it->second;
+    }
     std::size_t closed(const std::vector<std::uint16_t>& ports) {
         std::lock_guard<std::mutex> lock(mutex_);
         return count_in(closed_, ports);
@@ -185,6 +191,7 @@ class tally {
     std::mutex mutex_;
     std::condition_variable cv_;
     std::set<std::uint16_t> opened_, closed_, with_figures_, seen_open_, by_source_;
+    std::map<std::uint16_t, tcp_event> last_close_;
 };
 
 // Watchers of several sources on one io_context run by one thread.
@@ -412,6 +419,43 @@ TEST(events, bpf_without_privilege_says_not_supported) {
             return where.empty() ? std::string("no reason given") : std::string();
         },
         std::chrono::seconds(90)));
+}
+
+TEST(events, a_close_is_joined_to_the_polled_row_by_cookie) {
+    TCPTABLE_EXPECT_CHILD(tt::run_in_child(
+        [] {
+            if (auto why = tt::enter_private_netns(); !why.empty()) return "SKIP: " + why;
+            connection_generator gen;
+            if (!gen.ok()) return std::string("no listener");
+            watch_run run;
+            std::string why;
+            int i = run.add(event_source::netlink, 100ms, gen.port(), why);
+            if (i < 0) return "netlink: " + why;
+            auto p = gen.open_pair();
+            if (p.client_port == 0) return std::string("connection failed");
+            // The row as a netlink snapshot shows it: its cookie and inode.
+            snapshot_options so;
+            so.backend = backend_kind::netlink;
+            tcp_row polled;
+            for (const auto& r : snapshot(so))
+                if (r.local_port == p.client_port && r.remote_port == gen.port()) polled = r;
+            if (polled.cookie == 0 || polled.inode == 0)
+                return std::string("the snapshot has no cookie or inode for the connection");
+            const std::vector<std::uint16_t> one{p.client_port};
+            if (!run.tally_of(i).wait_opened(one, 60s)) return std::string("never polled");
+            connection_generator::close_pair(p);
+            if (!run.tally_of(i).wait_closed(one, 60s)) return std::string("close not reported");
+            auto e = run.tally_of(i).last_close(p.client_port);
+            if (e.source != event_source::netlink) return std::string("closed by the poll");
+            if (!e.seen_open) return std::string("not joined: seen_open false");
+            if (e.row.cookie != polled.cookie) return std::string("another cookie");
+            if (e.row.inode != polled.inode || e.row.uid != polled.uid)
+                return std::string("owner not joined from the polled row");
+            if (!e.has_figures || e.figures.bytes_acked < 1 || e.figures.bytes_received < 1)
+                return std::string("no tcp_info figures");
+            return std::string();
+        },
+        std::chrono::seconds(120)));
 }
 
 TEST(events, overflow_is_resynced_never_silent) {
