@@ -541,6 +541,23 @@ TEST(cli, watch_without_a_value_watches_every_second) {
     }
 }
 
+// --events: only with --watch, only the four names; a kernel source for captured files, or
+// one this build or system lacks, is a usage error (exit 2) that says why.
+TEST(cli, watch_events_option) {
+    EXPECT_EQ(run_cli("--events netlink").exit_code, 2);
+    EXPECT_EQ(run_cli("--watch --events nonsense --watch-limit 0.1").exit_code, 2);
+    auto r = run_cli("--backend procfs --proc-root " + captures +
+                     "/small --watch --events netlink --watch-limit 5");
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_NE(r.err.find("no kernel events"), std::string::npos) << r.err;
+    auto p = run_cli("--watch --events poll --watch-limit 0.3");
+    EXPECT_EQ(p.exit_code, 0) << p.err;
+    EXPECT_EQ(p.err, "tcptable: watching (events: poll)\n");
+    auto n = run_cli("--watch --events netlink --watch-limit 0.3");
+    EXPECT_EQ(n.exit_code, 0) << n.err;
+    EXPECT_EQ(n.err, "tcptable: watching (events: netlink)\n");
+}
+
 TEST(cli, watch_interval_and_limit_must_be_positive_finite_numbers) {
     const std::string small = "--backend procfs --proc-root " + captures + "/small ";
     for (const std::string args :

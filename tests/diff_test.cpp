@@ -157,6 +157,33 @@ TEST(diff_tables, another_inode_is_another_socket) {
     EXPECT_EQ(ev[1].kind, event_kind::opened);
 }
 
+TEST(diff_tables, another_cookie_is_another_socket) {
+    // TIME-WAIT rows have no inode; their cookie still tells one socket from the next.
+    auto a = row(40000, 80, tcp_state::established), b = row(40000, 80, tcp_state::established);
+    a.cookie = 7;
+    b.cookie = 8;
+    auto ev = diff({a}, {b});
+    ASSERT_EQ(ev.size(), 2u) << describe(ev);
+    EXPECT_EQ(ev[0].kind, event_kind::closed);
+    EXPECT_EQ(ev[0].row.cookie, 7u);
+    EXPECT_EQ(ev[1].kind, event_kind::opened);
+    EXPECT_EQ(ev[1].row.cookie, 8u);
+    // An unknown cookie (0) says nothing; an equal one is the same socket.
+    b.cookie = 0;
+    b.state = tcp_state::close_wait;
+    ev = diff({a}, {b});
+    ASSERT_EQ(ev.size(), 1u) << describe(ev);
+    EXPECT_EQ(ev[0].kind, event_kind::state_changed);
+    b.cookie = 7;
+    ev = diff({a}, {b});
+    ASSERT_EQ(ev.size(), 1u) << describe(ev);
+    EXPECT_EQ(ev[0].kind, event_kind::state_changed);
+    // A diff's events are the poll's, with the defaults of the source fields.
+    EXPECT_EQ(ev[0].source, event_source::poll);
+    EXPECT_FALSE(ev[0].has_figures);
+    EXPECT_EQ(ev[0].lifetime_ms, -1);
+}
+
 TEST(diff_tables, an_inode_of_zero_says_nothing_about_the_socket) {
     // TIME-WAIT and orphaned sockets have none; a SYN-RECEIVED request socket has none until
     // its child is accepted.

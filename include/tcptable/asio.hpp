@@ -484,8 +484,8 @@ class watcher : public std::enable_shared_from_this<watcher> {
                 // Captured files, or another mount: the kernel's events are not that table's.
                 const char* why = "a table read from files has no kernel events";
                 if (self->requested_ != event_source::automatic) {
+                    // Nothing more happens: no timer, no subscription.
                     self->last_error_info_.message = why;
-                    self->cancelled_ = true;
                     return self->deliver(to_boost(make_error_code(errc::not_supported)), {});
                 }
                 self->fallback_reason_ = why;
@@ -661,8 +661,8 @@ class watcher : public std::enable_shared_from_this<watcher> {
         if (cancelled_) return;
         if (ec) {
             if (requested_ != event_source::automatic) {
+                // Nothing more happens: no timer, no subscription.
                 last_error_info_ = std::move(o.info);
-                cancelled_ = true;
                 return deliver(ec, {});
             }
             fallback_reason_ = o.info.message.empty() ? ec.message() : o.info.message;

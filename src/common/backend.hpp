@@ -62,12 +62,13 @@ class platform_event_source {
     virtual void interrupt() noexcept = 0;
 };
 
-// Opens `source` (netlink or bpf, never automatic or poll) for the namespace `netns` ("" = the
-// caller's). errc::not_supported where the platform or this build has no such source, or lacks
-// the privilege it needs (the reason in info).
+// Opens `source` (one of the kernel's; never poll) for the namespace `netns` ("" = the
+// caller's); for `automatic`, the best source the platform can open now, named in `opened`.
+// errc::not_supported where the platform or this build has no such source, or lacks the
+// privilege it needs (the reason in info).
 std::error_code platform_open_events(event_source source, const std::string& netns,
-                                     std::unique_ptr<platform_event_source>& out,
-                                     error_info& info) noexcept;
+                                     std::unique_ptr<platform_event_source>& out, error_info& info,
+                                     event_source& opened) noexcept;
 
 // ---- Helpers for the platforms.
 

@@ -6,8 +6,8 @@
 namespace tcptable::inline v0_1 {
 
 bool parse_event_source(std::string_view text, event_source& out) noexcept {
-    for (auto s :
-         {event_source::automatic, event_source::poll, event_source::netlink, event_source::bpf}) {
+    for (int v = 0; v <= static_cast<int>(event_source::bpf); ++v) {
+        const auto s = static_cast<event_source>(v);
         if (text == to_string(s)) {
             out = s;
             return true;
@@ -34,21 +34,10 @@ std::unique_ptr<event_subscription> event_subscription::open(event_source source
         ec = make_error_code(errc::not_supported);
         return nullptr;
     }
+    // The platform resolves `automatic` to the best source it can open, and says which.
     std::unique_ptr<detail::platform_event_source> impl;
     event_source got = source;
-    if (source == event_source::automatic) {
-        error_info bpf_info;
-        got = event_source::bpf;
-        ec = detail::platform_open_events(event_source::bpf, netns, impl, bpf_info);
-        if (ec) {
-            got = event_source::netlink;
-            ec = detail::platform_open_events(event_source::netlink, netns, impl, where);
-            if (ec && !bpf_info.message.empty())
-                where.message = "bpf: " + bpf_info.message + "; netlink: " + where.message;
-        }
-    } else {
-        ec = detail::platform_open_events(source, netns, impl, where);
-    }
+    ec = detail::platform_open_events(source, netns, impl, where, got);
     if (ec) return nullptr;
     try {
         return std::unique_ptr<event_subscription>(new event_subscription(got, std::move(impl)));

@@ -10,8 +10,9 @@
 namespace tcptable::inline v0_1::detail {
 
 std::error_code platform_open_events(event_source source, const std::string& netns,
-                                     std::unique_ptr<platform_event_source>& out,
-                                     error_info& info) noexcept {
+                                     std::unique_ptr<platform_event_source>& out, error_info& info,
+                                     event_source& opened) noexcept {
+    opened = source;
     switch (source) {
         case event_source::netlink:
             return open_destroy_events(netns, out, info);
@@ -24,7 +25,14 @@ std::error_code platform_open_events(event_source source, const std::string& net
                 "missing when it was configured)";
             return make_error_code(errc::not_supported);
 #endif
-        case event_source::automatic:
+        case event_source::automatic: {
+            // bpf where it loads (privilege), else the destroy groups (anyone).
+            error_info bpf_info;
+            if (!platform_open_events(event_source::bpf, netns, out, bpf_info, opened)) return {};
+            auto ec = platform_open_events(event_source::netlink, netns, out, info, opened);
+            if (ec) info.message = "bpf: " + bpf_info.message + "; netlink: " + info.message;
+            return ec;
+        }
         case event_source::poll:
             break;
     }

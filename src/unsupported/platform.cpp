@@ -24,8 +24,8 @@ std::error_code platform_statistics(const statistics_options&, tcp_statistics&,
 backend_kind platform_default_backend() noexcept { return backend_kind::automatic; }
 
 std::error_code platform_open_events(event_source, const std::string&,
-                                     std::unique_ptr<platform_event_source>&,
-                                     error_info& info) noexcept {
+                                     std::unique_ptr<platform_event_source>&, error_info& info,
+                                     event_source&) noexcept {
     info.message = "no event source for this platform";
     return make_error_code(errc::not_supported);
 }

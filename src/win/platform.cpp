@@ -74,8 +74,8 @@ std::error_code platform_udp_snapshot(const snapshot_options& options, udp_table
 backend_kind platform_default_backend() noexcept { return backend_kind::iphlpapi; }
 
 std::error_code platform_open_events(event_source, const std::string&,
-                                     std::unique_ptr<platform_event_source>&,
-                                     error_info& info) noexcept {
+                                     std::unique_ptr<platform_event_source>&, error_info& info,
+                                     event_source&) noexcept {
     info.message = "IP Helper has no TCP table notification: only polling";
     return make_error_code(errc::not_supported);
 }

@@ -27,19 +27,19 @@ struct {
 } events SEC(".maps");
 
 SEC("tp_btf/inet_sock_set_state")
-int BPF_PROG(tcptable_on_state, const struct sock *sk, const int oldstate, const int newstate) {
+int BPF_PROG(tcptable_on_state, const struct sock* sk, const int oldstate, const int newstate) {
     if (sk->sk_protocol != TCPTABLE_IPPROTO_TCP) return 0;
     if (sk->__sk_common.skc_net.net->ns.inum != target_netns) return 0;
     const __u16 family = sk->__sk_common.skc_family;
     if (family != TCPTABLE_AF_INET && family != TCPTABLE_AF_INET6) return 0;
 
-    struct tcptable_bpf_transition *t = bpf_ringbuf_reserve(&events, sizeof *t, 0);
+    struct tcptable_bpf_transition* t = bpf_ringbuf_reserve(&events, sizeof *t, 0);
     if (!t) {
         __sync_fetch_and_add(&dropped, 1);
         return 0;
     }
     __builtin_memset(t, 0, sizeof *t);
-    t->cookie = bpf_get_socket_cookie((void *)sk);
+    t->cookie = bpf_get_socket_cookie((void*)sk);
     t->pid = (__u32)(bpf_get_current_pid_tgid() >> 32);
     t->uid = sk->sk_uid.val;
     t->ifindex = (__u32)sk->__sk_common.skc_bound_dev_if;
@@ -56,7 +56,7 @@ int BPF_PROG(tcptable_on_state, const struct sock *sk, const int oldstate, const
         BPF_CORE_READ_INTO(&t->remote_addr, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
     }
     if (newstate == TCPTABLE_TCP_CLOSE) {
-        struct tcp_sock *tp = bpf_skc_to_tcp_sock((void *)sk);
+        struct tcp_sock* tp = bpf_skc_to_tcp_sock((void*)sk);
         if (tp) {
             t->bytes_acked = tp->bytes_acked;
             t->bytes_received = tp->bytes_received;
