@@ -116,6 +116,9 @@ std::vector<std::byte> encode(const std::vector<tcp_row>& rows) {
         m.id.idiag_if = r.local_address.scope_id() | r.remote_address.scope_id();
         m.idiag_uid = r.uid;
         m.idiag_inode = r.inode;
+        // The socket cookie, low word first (as the parser reads it).
+        m.id.idiag_cookie[0] = static_cast<std::uint32_t>(r.cookie);
+        m.id.idiag_cookie[1] = static_cast<std::uint32_t>(r.cookie >> 32);
         append(&h, sizeof h);
         append(&m, sizeof m);
         d.resize(NLMSG_ALIGN(d.size()));
