@@ -499,6 +499,34 @@ int run(int argc, char** argv, bool stdout_closed) {
         tcptable::cli::flush_out(stdout);
         return 0;
     }
+    if (unsorted && !want_udp && !pids && !show_info && !count) {
+        // Streaming: each batch is printed as the backend reads it (a netlink datagram), so
+        // the table is never held whole (tcptable::snapshot_each).
+        tcptable::cli::print_options popts;
+        std::optional<tcptable::cli::json_writer> jw;
+        if (json) jw.emplace(stdout);
+        bool header = true;
+        tcptable::snapshot_each(
+            opts,
+            [&](std::span<const tcptable::tcp_row> rows) {
+                if (jw) {
+                    for (const tcptable::tcp_row& r : rows) jw->row(r);
+                    return;
+                }
+                popts.header = header;
+                header = false;
+                tcptable::cli::print_text_rows(stdout, rows, popts);
+            },
+            ec, &info);
+        // Rows already printed stay printed; the error says the table is incomplete.
+        if (ec) return report(ec, info);
+        if (jw)
+            jw->finish();
+        else if (header)
+            tcptable::cli::print_text_rows(stdout, {}, popts);
+        tcptable::cli::flush_out(stdout);
+        return 0;
+    }
     tcptable::tcp_table table;
     if (want_tcp) {
         table = tcptable::snapshot(opts, ec, &info);
