@@ -202,7 +202,9 @@ int run(int argc, char** argv, bool stdout_closed) {
                    "Only these states (comma-separated, e.g. LISTEN,ESTABLISHED)")
         ->delimiter(',');
     app.add_flag("-l,--listening", listening, "Listening sockets only (same as --state LISTEN)");
-    app.add_flag("--unsorted", unsorted, "Keep the backend's order instead of sorting");
+    app.add_flag("--unsorted", unsorted,
+                 "Keep the backend's order instead of sorting; TCP rows print as each netlink "
+                 "batch arrives (not with -u, -p, -i, --count)");
     app.add_option("--backend", backend, "Backend: auto, procfs, netlink")
         ->check(CLI::IsMember({"auto", "procfs", "netlink", "iphlpapi"}));
     app.add_option("--proc-root", proc_root, "Where proc is mounted, or a directory of captures")
