@@ -35,6 +35,7 @@ constexpr int receive_timeout_seconds = 10;
 // EINTR retries per receive, so a signal storm cannot spin us forever.
 constexpr int max_eintr_retries = 1000;
 
+using seam_state::forced_dump_interruption;
 using seam_state::forced_socket_errno;
 using seam_state::legacy_refused;
 std::atomic<std::uint32_t> next_sequence{1};
@@ -120,6 +121,7 @@ std::error_code dump_once(int fd, const netlink_dump_request& request, address_f
         family, states, seq,
         request.protocol == IPPROTO_UDP ? transport_protocol::udp : transport_protocol::tcp);
     parser.collect_metrics(metrics);
+    int datagrams = 0;
     while (!parser.done()) {
         iovec iov{buffer, receive_buffer_size};
         sockaddr_nl from{};
@@ -161,7 +163,8 @@ std::error_code dump_once(int fd, const netlink_dump_request& request, address_f
         if (rows_sink) {
             // Streaming: the rows of earlier datagrams are delivered and cannot be taken
             // back, so a dump flagged inconsistent stops here rather than restarting.
-            if (parser.interrupted()) {
+            const int forced = forced_dump_interruption.load(std::memory_order_relaxed);
+            if (parser.interrupted() || (forced != 0 && ++datagrams == forced)) {
                 out.clear();
                 info.file = netlink_source_name;
                 info.line = 0;
@@ -374,5 +377,6 @@ std::error_code netlink_probe(error_info& info) noexcept {
 namespace seam_state {
 std::atomic<int> forced_socket_errno{0};
 std::atomic<bool> legacy_refused{false};
+std::atomic<int> forced_dump_interruption{0};
 }  // namespace seam_state
 }  // namespace tcptable::inline v0_1::detail
