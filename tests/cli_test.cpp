@@ -18,14 +18,18 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
+#include <sstream>
 
 #include "support/loopback.hpp"
+#include "support/netlink_probe.hpp"
 #include "support/netns_helpers.hpp"
+#include "support/private_netns.hpp"
 
 namespace tcptable::testing {
 namespace {
@@ -891,6 +895,108 @@ TEST(cli, live_table_shows_the_tests_own_listener) {
         if (row["local_port"] == l.endpoint().port() || row["remote_port"] == l.endpoint().port())
             ++matches;
     EXPECT_EQ(matches, 3);  // the listener and both ends of the connection
+}
+
+// ---- Streaming (issue 16, item 3): --unsorted prints each netlink datagram's rows as they
+// arrive, and --json formats rows directly instead of building a document per row.
+
+std::string file_text(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// The reference files were printed by the tree-building writer before the streaming one
+// replaced it: the bytes must not change.
+TEST(cli, json_is_byte_identical_to_the_tree_writers_output) {
+    auto small = run_cli("--backend procfs --proc-root " + captures + "/small --json");
+    EXPECT_EQ(small.exit_code, 0) << small.err;
+    EXPECT_EQ(small.out, file_text(captures + "/small.json.expected"));
+
+    temp_dir root;
+    const std::string procfs = std::string(TCPTABLE_TEST_DATA_DIR) + "/procfs/debian12-k6.18-";
+    root.write("net/tcp", file_text(procfs + "tcp.txt"));
+    root.write("net/tcp6", file_text(procfs + "tcp6.txt"));
+    auto debian = run_cli("--backend procfs --proc-root " + root.str() + " --json");
+    EXPECT_EQ(debian.exit_code, 0) << debian.err;
+    const std::string expected = file_text(captures + "/debian12-k6.18.json.expected");
+    ASSERT_FALSE(expected.empty());
+    EXPECT_EQ(debian.out, expected);
+    // Unsorted through procfs is one batch in the backend's order: the same rows.
+    auto unsorted = run_cli("--backend procfs --proc-root " + root.str() + " --json --unsorted");
+    EXPECT_EQ(nlohmann::json::parse(unsorted.out).size(), nlohmann::json::parse(expected).size());
+}
+
+// The lines of a table print, header dropped, sorted: the set of rows.
+std::vector<std::string> row_lines(const std::string& text) {
+    std::vector<std::string> lines;
+    std::istringstream in(text);
+    std::string line;
+    std::getline(in, line);  // header
+    while (std::getline(in, line)) lines.push_back(line);
+    std::sort(lines.begin(), lines.end());
+    return lines;
+}
+
+std::vector<std::string> json_rows(const std::string& text) {
+    std::vector<std::string> rows;
+    for (const auto& r : nlohmann::json::parse(text)) rows.push_back(r.dump());
+    std::sort(rows.begin(), rows.end());
+    return rows;
+}
+
+TEST(cli, unsorted_streams_the_same_rows_as_the_sorted_table) {
+    scoped_private_netns ns;
+    if (!ns.entered()) GTEST_SKIP() << "no private network namespace: " << ns.why_not();
+    TCPTABLE_SKIP_WITHOUT_NETLINK();
+    // ~2100 listeners (both families) and a few connections: several netlink datagrams.
+    std::vector<int> fds;
+    struct closer {
+        std::vector<int>& fds;
+        ~closer() {
+            for (int fd : fds) ::close(fd);
+        }
+    } close_all{fds};
+    for (int i = 0; i < 2100; ++i) {
+        std::uint16_t port = 0;
+        int l = loopback_listener(i % 2 == 0, port);
+        ASSERT_GE(l, 0) << "listener " << i;
+        fds.push_back(l);
+        if (i % 200 == 0) {
+            int c = loopback_connect(i % 2 == 0, port);
+            ASSERT_GE(c, 0);
+            fds.push_back(c);
+        }
+    }
+    auto sorted = run_cli("");
+    ASSERT_EQ(sorted.exit_code, 0) << sorted.err;
+    auto unsorted = run_cli("--unsorted");
+    ASSERT_EQ(unsorted.exit_code, 0) << unsorted.err;
+    // One header, then the rows.
+    EXPECT_EQ(unsorted.out.substr(0, unsorted.out.find('\n')),
+              sorted.out.substr(0, sorted.out.find('\n')));
+    const auto rows = row_lines(sorted.out);
+    EXPECT_GE(rows.size(), 2100u + 2 * 11u);
+    EXPECT_EQ(row_lines(unsorted.out), rows);
+    EXPECT_NE(unsorted.out, sorted.out) << "the kernel's order happened to be sorted";
+
+    auto json = run_cli("--json");
+    auto json_unsorted = run_cli("--json --unsorted");
+    ASSERT_EQ(json.exit_code, 0) << json.err;
+    ASSERT_EQ(json_unsorted.exit_code, 0) << json_unsorted.err;
+    const auto jrows = json_rows(json.out);
+    EXPECT_EQ(jrows.size(), rows.size());
+    EXPECT_EQ(json_rows(json_unsorted.out), jrows);
+
+    // Filters apply to the stream as to the table.
+    for (const std::string args : {"-4", "-6", "-l", "-6 -l"}) {
+        auto a = run_cli(args), b = run_cli(args + " --unsorted");
+        EXPECT_EQ(row_lines(b.out), row_lines(a.out)) << args;
+        EXPECT_FALSE(row_lines(a.out).empty()) << args;
+    }
+    // An empty stream still prints its header, or an empty array.
+    EXPECT_EQ(run_cli("--unsorted --state SYN-SENT").out,
+              sorted.out.substr(0, sorted.out.find('\n') + 1));
+    EXPECT_EQ(run_cli("--unsorted --json --state SYN-SENT").out, "[]\n");
 }
 
 }  // namespace

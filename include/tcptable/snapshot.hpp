@@ -2,6 +2,7 @@
 // Taking a snapshot of the TCP connection table.
 #pragma once
 
+#include <functional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -53,6 +54,28 @@ TCPTABLE_EXPORT tcp_table snapshot(const snapshot_options& options = {});
 // Never throws: on failure returns an empty table and sets ec (and info, when given).
 TCPTABLE_EXPORT tcp_table snapshot(const snapshot_options& options, std::error_code& ec,
                                    error_info* info = nullptr) noexcept;
+
+// The table a batch at a time, for callers that print or forward rows without keeping them
+// (tcptable --unsorted): `on_batch` is called with each batch of rows as the backend reads it,
+// in the backend's order; the span is valid only during the call. Rows are the ones snapshot()
+// would return for the same options, each delivered once.
+//
+// Streaming happens only where it can: Linux's netlink backend (automatic or netlink, the
+// caller's /proc) without owner_pids, metrics or sorted calls `on_batch` once per netlink
+// datagram (a few hundred rows), so the whole table is never held. Every other case — sorted
+// (the default), owner_pids, metrics, the procfs backend, Windows, a platform without a
+// backend — takes the snapshot() and makes one call with the whole table (none if it is empty).
+//
+// A netlink dump the kernel flags inconsistent (NLM_F_DUMP_INTR: the table changed during the
+// dump) cannot be restarted once rows are delivered: snapshot_each stops before delivering the
+// flagged batch and fails with errc::table_changed. The rows already delivered are correct but
+// the table is incomplete; no row is delivered twice.
+//
+// On failure sets ec (and info). An exception thrown by `on_batch` stops the dump and
+// propagates to the caller; nothing else throws.
+TCPTABLE_EXPORT void snapshot_each(const snapshot_options& options,
+                                   const std::function<void(std::span<const tcp_row>)>& on_batch,
+                                   std::error_code& ec, error_info* info = nullptr);
 
 // Sorts rows per the contract, in place.
 TCPTABLE_EXPORT void sort_rows(std::span<tcp_row> rows) noexcept;

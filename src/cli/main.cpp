@@ -202,7 +202,9 @@ int run(int argc, char** argv, bool stdout_closed) {
                    "Only these states (comma-separated, e.g. LISTEN,ESTABLISHED)")
         ->delimiter(',');
     app.add_flag("-l,--listening", listening, "Listening sockets only (same as --state LISTEN)");
-    app.add_flag("--unsorted", unsorted, "Keep the backend's order instead of sorting");
+    app.add_flag("--unsorted", unsorted,
+                 "Keep the backend's order instead of sorting; TCP rows print as each netlink "
+                 "batch arrives (not with -u, -p, -i, --count)");
     app.add_option("--backend", backend, "Backend: auto, procfs, netlink")
         ->check(CLI::IsMember({"auto", "procfs", "netlink", "iphlpapi"}));
     app.add_option("--proc-root", proc_root, "Where proc is mounted, or a directory of captures")
@@ -496,6 +498,34 @@ int run(int argc, char** argv, bool stdout_closed) {
         tcptable::tcp_statistics st = tcptable::statistics(so, ec, &info);
         if (ec) return report(ec, info);
         tcptable::cli::print_statistics(stdout, st, json);
+        tcptable::cli::flush_out(stdout);
+        return 0;
+    }
+    if (unsorted && !want_udp && !pids && !show_info && !count) {
+        // Streaming: each batch is printed as the backend reads it (a netlink datagram), so
+        // the table is never held whole (tcptable::snapshot_each).
+        tcptable::cli::print_options popts;
+        std::optional<tcptable::cli::json_writer> jw;
+        if (json) jw.emplace(stdout);
+        bool header = true;
+        tcptable::snapshot_each(
+            opts,
+            [&](std::span<const tcptable::tcp_row> rows) {
+                if (jw) {
+                    for (const tcptable::tcp_row& r : rows) jw->row(r);
+                    return;
+                }
+                popts.header = header;
+                header = false;
+                tcptable::cli::print_text_rows(stdout, rows, popts);
+            },
+            ec, &info);
+        // Rows already printed stay printed; the error says the table is incomplete.
+        if (ec) return report(ec, info);
+        if (jw)
+            jw->finish();
+        else if (header)
+            tcptable::cli::print_text_rows(stdout, {}, popts);
         tcptable::cli::flush_out(stdout);
         return 0;
     }

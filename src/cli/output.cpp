@@ -44,6 +44,27 @@ class name_cache {
     std::unordered_map<std::uint32_t, std::string> names_;
 };
 
+void append_text_row(fmt::memory_buffer& buf, const tcp_row& r, bool show_pid, name_cache& names) {
+    buf.append(std::string_view(r.family() == ip_family::ipv4 ? "tcp   " : "tcp6  "));
+    endpoint_column(buf, r.local_address, r.local_port, false);
+    endpoint_column(buf, r.remote_address, r.remote_port, true);
+    std::string_view state = to_string(r.state);
+    buf.append(state);
+    if (show_pid) {
+        for (std::size_t i = state.size(); i < 12; ++i) buf.push_back(' ');
+        if (r.pid != 0)
+            fmt::format_to(std::back_inserter(buf), " {}/{}", r.pid, names.get(r.pid));
+        else
+            buf.append(std::string_view(" -"));
+    }
+    buf.push_back('\n');
+}
+
+void append_text_header(fmt::memory_buffer& buf, bool show_pid) {
+    fmt::format_to(std::back_inserter(buf), "{:<5} {:<23} {:<23} {}\n", "Proto", "Local Address",
+                   "Foreign Address", show_pid ? "State        PID/Program name" : "State");
+}
+
 }  // namespace
 
 void append_endpoint(fmt::memory_buffer& out, const ip_address& a, std::uint16_t port,
@@ -168,26 +189,10 @@ void print_text(std::FILE* out, const tcp_table& table, const print_options& opt
 void print_text(std::FILE* out, const tcp_table& table, const udp_table& udp,
                 const print_options& opts) {
     fmt::memory_buffer buf;
-    if (opts.header) {
-        fmt::format_to(std::back_inserter(buf), "{:<5} {:<23} {:<23} {}\n", "Proto",
-                       "Local Address", "Foreign Address",
-                       opts.show_pid ? "State        PID/Program name" : "State");
-    }
+    if (opts.header) append_text_header(buf, opts.show_pid);
     name_cache names;
     for (const tcp_row& r : table) {
-        buf.append(std::string_view(r.family() == ip_family::ipv4 ? "tcp   " : "tcp6  "));
-        endpoint_column(buf, r.local_address, r.local_port, false);
-        endpoint_column(buf, r.remote_address, r.remote_port, true);
-        std::string_view state = to_string(r.state);
-        buf.append(state);
-        if (opts.show_pid) {
-            for (std::size_t i = state.size(); i < 12; ++i) buf.push_back(' ');
-            if (r.pid != 0)
-                fmt::format_to(std::back_inserter(buf), " {}/{}", r.pid, names.get(r.pid));
-            else
-                buf.append(std::string_view(" -"));
-        }
-        buf.push_back('\n');
+        append_text_row(buf, r, opts.show_pid, names);
         if (buf.size() > 64 * 1024) flush(out, buf);
     }
     // UDP has no state: the column stays empty, as netstat leaves it.
@@ -205,6 +210,17 @@ void print_text(std::FILE* out, const tcp_table& table, const udp_table& udp,
             append_endpoint(buf, r.remote_address, r.remote_port, true);
         }
         buf.push_back('\n');
+        if (buf.size() > 64 * 1024) flush(out, buf);
+    }
+    flush(out, buf);
+}
+
+void print_text_rows(std::FILE* out, std::span<const tcp_row> rows, const print_options& opts) {
+    fmt::memory_buffer buf;
+    if (opts.header) append_text_header(buf, opts.show_pid);
+    name_cache names;
+    for (const tcp_row& r : rows) {
+        append_text_row(buf, r, opts.show_pid, names);
         if (buf.size() > 64 * 1024) flush(out, buf);
     }
     flush(out, buf);
@@ -277,27 +293,79 @@ void print_json(std::FILE* out, const tcp_table& table, const print_options& opt
     print_json(out, table, udp_table{}, opts);
 }
 
+namespace {
+
+// The keys of row_json, in the order nlohmann's sorted object prints them, formatted straight
+// into `buf`: no document tree per row. Every value is ASCII (addresses, state names) or a
+// number, so nothing needs escaping.
+template <class Row>
+void append_row_json(fmt::memory_buffer& buf, const Row& r, std::string_view protocol,
+                     std::string_view state, std::uint64_t cookie) {
+    char local[ip_address::max_text_length], remote[ip_address::max_text_length];
+    const std::string_view l(
+        local, std::size_t(r.local_address.to_chars(local, local + sizeof local) - local));
+    const std::string_view rm(
+        remote, std::size_t(r.remote_address.to_chars(remote, remote + sizeof remote) - remote));
+    auto it = std::back_inserter(buf);
+    buf.push_back('{');
+    if (cookie != 0) fmt::format_to(it, "\"cookie\":{},", cookie);
+    fmt::format_to(it, "\"family\":\"{}\",", r.family() == ip_family::ipv4 ? "ipv4" : "ipv6");
+    if (r.inode != 0) fmt::format_to(it, "\"inode\":{},", r.inode);
+    fmt::format_to(it, "\"local_address\":\"{}\",\"local_port\":{},", l, r.local_port);
+    if (r.pid != 0) fmt::format_to(it, "\"pid\":{},", r.pid);
+    fmt::format_to(it, "\"protocol\":\"{}\",\"remote_address\":\"{}\",\"remote_port\":{}", protocol,
+                   rm, r.remote_port);
+    if (!state.empty()) fmt::format_to(it, ",\"state\":\"{}\"", state);
+    if (r.uid != Row::unknown_uid) fmt::format_to(it, ",\"uid\":{}", r.uid);
+    buf.push_back('}');
+}
+
+}  // namespace
+
+json_writer::json_writer(std::FILE* out) : out_(out) { buf_.push_back('['); }
+
+void json_writer::next() {
+    if (!first_) buf_.push_back(',');
+    first_ = false;
+    buf_.append(std::string_view("\n  "));
+}
+
+void json_writer::maybe_flush() {
+    if (buf_.size() > 64 * 1024) flush(out_, buf_);
+}
+
+void json_writer::row(const tcp_row& r, const tcp_metrics* m) {
+    next();
+    if (m) {
+        // Rows with metrics keep the tree: the "info" object is rare and small.
+        nlohmann::json j = row_json(r);
+        j["info"] = info_json(*m);
+        buf_.append(json_text(j));
+    } else {
+        append_row_json(buf_, r, "tcp", to_string(r.state), r.cookie);
+    }
+    maybe_flush();
+}
+
+void json_writer::row(const udp_row& r) {
+    next();
+    append_row_json(buf_, r, "udp", {}, 0);
+    maybe_flush();
+}
+
+void json_writer::finish() {
+    buf_.append(std::string_view(first_ ? "]\n" : "\n]\n"));
+    flush(out_, buf_);
+}
+
 void print_json(std::FILE* out, const tcp_table& table, const udp_table& udp,
                 const print_options&) {
-    // One object per row, written row by row so a 100k-row table never exists twice in memory.
-    fmt::memory_buffer buf;
-    buf.push_back('[');
-    bool first = true;
-    auto write_row = [&](const nlohmann::json& j) {
-        if (!first) buf.push_back(',');
-        first = false;
-        buf.append(std::string_view("\n  "));
-        buf.append(json_text(j));
-        if (buf.size() > 64 * 1024) flush(out, buf);
-    };
-    for (std::size_t i = 0; i < table.size(); ++i) {
-        nlohmann::json j = row_json(table[i]);
-        if (const tcp_metrics* m = table.metrics(i)) j["info"] = info_json(*m);
-        write_row(j);
-    }
-    for (const udp_row& r : udp) write_row(row_json(r));
-    buf.append(std::string_view(first ? "]\n" : "\n]\n"));
-    flush(out, buf);
+    // Written row by row, formatted directly (json_writer): a 100k-row table never exists
+    // twice in memory, and no row becomes a JSON document first.
+    json_writer w(out);
+    for (std::size_t i = 0; i < table.size(); ++i) w.row(table[i], table.metrics(i));
+    for (const udp_row& r : udp) w.row(r);
+    w.finish();
 }
 
 }  // namespace tcptable::cli

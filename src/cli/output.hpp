@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -55,6 +56,10 @@ void print_text(std::FILE* out, const tcp_table& table, const print_options& opt
 void print_text(std::FILE* out, const tcp_table& tcp, const udp_table& udp,
                 const print_options& opts);
 
+// Rows as print_text writes them (the header when opts.header), a batch at a time for the
+// streaming --unsorted path.
+void print_text_rows(std::FILE* out, std::span<const tcp_row> rows, const print_options& opts);
+
 // One row as a JSON object with the documented keys ("pid", "inode", "uid" only when known).
 nlohmann::json row_json(const tcp_row& r);
 // A UDP row: the same keys with "protocol": "udp" and no "state".
@@ -65,6 +70,26 @@ void print_json(std::FILE* out, const tcp_table& table, const print_options& opt
 // One array: the TCP rows, then the UDP rows.
 void print_json(std::FILE* out, const tcp_table& tcp, const udp_table& udp,
                 const print_options& opts);
+
+// The JSON array of print_json, written a row at a time (for the streaming --unsorted path):
+// each row is formatted straight into a buffer flushed every 64 KiB, keys and bytes as
+// row_json's sorted dump prints them. Throws write_error as write_out does.
+class json_writer {
+  public:
+    explicit json_writer(std::FILE* out);
+    // A TCP row; with metrics, the row carries the "info" object (print_text_info's figures).
+    void row(const tcp_row& r, const tcp_metrics* metrics = nullptr);
+    void row(const udp_row& r);
+    // Closes the array and writes what is buffered; the caller flushes `out`.
+    void finish();
+
+  private:
+    void next();
+    void maybe_flush();
+    std::FILE* out_;
+    fmt::memory_buffer buf_;
+    bool first_ = true;
+};
 
 // Writes the MIB_TCPSTATS counters, as "Name value" lines or as one JSON object.
 void print_statistics(std::FILE* out, const tcp_statistics& s, bool json);

@@ -7,7 +7,9 @@
 // never asks which platform it runs on.
 #pragma once
 
+#include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -28,6 +30,16 @@ namespace tcptable::inline v0_1::detail {
 // with details in `info`; `out` may then hold partial rows, which the caller discards.
 std::error_code platform_snapshot(const snapshot_options& options, tcp_table& out,
                                   error_info& info) noexcept;
+
+// snapshot_each's batches (options.sorted and options.metrics are false; shared code handles
+// those): calls `sink` with each batch of rows as the backend reads them, already filtered by
+// family and state and converted at the edge, each row once; `sink` returns false to stop
+// the read early (no error). A platform that cannot stream makes one call with the whole
+// table. A table that changed during a read whose rows were partly delivered is
+// errc::table_changed, never a restart that would deliver rows twice.
+using row_batch_sink = std::function<bool(std::span<const tcp_row>)>;
+std::error_code platform_snapshot_each(const snapshot_options& options, const row_batch_sink& sink,
+                                       error_info& info) noexcept;
 
 // The UDP table, as platform_snapshot does for TCP: the rows of the requested families (any
 // order, converted at the edge), with owners when options.owner_pids is set. options.states is

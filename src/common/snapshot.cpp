@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include <algorithm>
 #include <cstring>
+#include <exception>
 #include <new>
 #include <string>
 #include <tcptable/snapshot.hpp>
@@ -40,6 +41,35 @@ tcp_table snapshot(const snapshot_options& options) {
         throw std::system_error(ec, what.empty() ? "tcptable snapshot" : what);
     }
     return t;
+}
+
+void snapshot_each(const snapshot_options& options,
+                   const std::function<void(std::span<const tcp_row>)>& on_batch,
+                   std::error_code& ec, error_info* info) {
+    ec.clear();
+    error_info local_info;
+    error_info& details = info ? *info : local_info;
+    details = {};
+    if (options.sorted || options.metrics) {
+        // Sorting needs the whole table; metrics live beside it (tcp_table::metrics).
+        tcp_table table = snapshot(options, ec, &details);
+        if (!ec && table.size() != 0) on_batch(table.rows());
+        return;
+    }
+    // The callback's exception crosses the backend's noexcept boundary as a stored pointer.
+    std::exception_ptr thrown;
+    const detail::row_batch_sink sink = [&](std::span<const tcp_row> rows) {
+        if (rows.empty()) return true;
+        try {
+            on_batch(rows);
+            return true;
+        } catch (...) {
+            thrown = std::current_exception();
+            return false;
+        }
+    };
+    ec = detail::platform_snapshot_each(options, sink, details);
+    if (thrown) std::rethrow_exception(thrown);
 }
 
 backend_kind default_backend() noexcept { return detail::platform_default_backend(); }

@@ -35,6 +35,7 @@ constexpr int receive_timeout_seconds = 10;
 // EINTR retries per receive, so a signal storm cannot spin us forever.
 constexpr int max_eintr_retries = 1000;
 
+using seam_state::forced_dump_interruption;
 using seam_state::forced_socket_errno;
 using seam_state::legacy_refused;
 std::atomic<std::uint32_t> next_sequence{1};
@@ -111,7 +112,8 @@ std::error_code dump_once(int fd, const netlink_dump_request& request, address_f
                           state_set states, std::vector<tcp_row>& out, error_info& info,
                           bool& kernel_refused, bool& interrupted,
                           const netlink_datagram_sink* sink, std::byte* buffer,
-                          std::vector<tcp_metrics>* metrics) {
+                          std::vector<tcp_metrics>* metrics,
+                          const row_batch_sink* rows_sink = nullptr, bool* stopped = nullptr) {
     const std::uint32_t seq = next_sequence.fetch_add(1, std::memory_order_relaxed);
     if (auto ec = send_request(fd, request, seq, info)) return ec;
 
@@ -119,6 +121,7 @@ std::error_code dump_once(int fd, const netlink_dump_request& request, address_f
         family, states, seq,
         request.protocol == IPPROTO_UDP ? transport_protocol::udp : transport_protocol::tcp);
     parser.collect_metrics(metrics);
+    int datagrams = 0;
     while (!parser.done()) {
         iovec iov{buffer, receive_buffer_size};
         sockaddr_nl from{};
@@ -156,6 +159,26 @@ std::error_code dump_once(int fd, const netlink_dump_request& request, address_f
         if (auto ec = parser.parse_datagram(datagram, out, info)) {
             kernel_refused = parser.kernel_refused() && parser.socket_messages() == 0;
             return ec;
+        }
+        if (rows_sink) {
+            // Streaming: the rows of earlier datagrams are delivered and cannot be taken
+            // back, so a dump flagged inconsistent stops here rather than restarting.
+            const int forced = forced_dump_interruption.load(std::memory_order_relaxed);
+            if (parser.interrupted() || (forced != 0 && ++datagrams == forced)) {
+                out.clear();
+                info.file = netlink_source_name;
+                info.line = 0;
+                info.message =
+                    "the table changed during a streamed dump (NLM_F_DUMP_INTR); the rows "
+                    "delivered so far are incomplete";
+                return make_error_code(errc::table_changed);
+            }
+            const bool more = (*rows_sink)(out);
+            out.clear();
+            if (!more) {
+                *stopped = true;
+                return {};
+            }
         }
     }
     interrupted = parser.interrupted();
@@ -283,6 +306,62 @@ std::error_code netlink_snapshot(const snapshot_options& options, backend_rows& 
     });
 }
 
+std::error_code netlink_snapshot_each(const snapshot_options& options, const row_batch_sink& sink,
+                                      std::size_t& delivered, error_info& info) noexcept {
+    return guarded(info, [&]() -> std::error_code {
+        delivered = 0;
+        const std::uint32_t mask = linux_state_mask(options.states);
+        unique_fd fd;
+        if (auto ec = netlink_open(options.netns, fd, info)) return ec;
+        if (mask == 0) return {};
+        std::unique_ptr<std::byte[]> buffer(new std::byte[receive_buffer_size]);
+        // One datagram's rows at a time: the vector never holds more than a batch.
+        std::vector<tcp_row> batch;
+        const row_batch_sink counting = [&](std::span<const tcp_row> rows) {
+            delivered += rows.size();
+            return sink(rows);
+        };
+        bool stopped = false;
+        auto dump = [&](const netlink_dump_request& request, address_family family, bool& refused) {
+            bool interrupted = false;
+            return dump_once(fd.get(), request, family, options.states, batch, info, refused,
+                             interrupted, nullptr, buffer.get(), nullptr, &counting, &stopped);
+        };
+        if (options.family == address_family::both &&
+            netlink_both_families_request() == netlink_request::legacy) {
+            bool refused = false;
+            error_info legacy_info;
+            std::swap(info, legacy_info);
+            auto ec = dump({.kind = netlink_request::legacy, .states_mask = mask}, options.family,
+                           refused);
+            std::swap(info, legacy_info);
+            if (!ec) return {};
+            // Refused means the kernel's NLMSG_ERROR before any socket: nothing delivered.
+            if (!refused || delivered != 0) {
+                info = std::move(legacy_info);
+                return ec;
+            }
+            legacy_refused.store(true, std::memory_order_relaxed);
+            batch.clear();
+        }
+        bool refused = false;
+        if (options.family != address_family::ipv6) {
+            if (auto ec = dump(
+                    {.kind = netlink_request::by_family, .family = AF_INET, .states_mask = mask},
+                    address_family::ipv4, refused))
+                return ec;
+            if (stopped) return {};
+        }
+        if (options.family != address_family::ipv4) {
+            if (auto ec = dump(
+                    {.kind = netlink_request::by_family, .family = AF_INET6, .states_mask = mask},
+                    address_family::ipv6, refused))
+                return ec;
+        }
+        return {};
+    });
+}
+
 std::error_code netlink_probe(error_info& info) noexcept {
     return guarded(info, [&]() -> std::error_code {
         unique_fd fd;
@@ -298,5 +377,6 @@ std::error_code netlink_probe(error_info& info) noexcept {
 namespace seam_state {
 std::atomic<int> forced_socket_errno{0};
 std::atomic<bool> legacy_refused{false};
+std::atomic<int> forced_dump_interruption{0};
 }  // namespace seam_state
 }  // namespace tcptable::inline v0_1::detail

@@ -57,6 +57,14 @@ std::error_code netlink_dump(int fd, const netlink_dump_request& request, addres
 std::error_code netlink_snapshot(const snapshot_options& options, backend_rows& out,
                                  error_info& info) noexcept;
 
+// snapshot_each over netlink (the backend contract's platform_snapshot_each): each datagram's
+// TCP rows go to `sink` as they are parsed, filtered by family and state in the kernel and
+// the parser. A dump flagged NLM_F_DUMP_INTR stops before the flagged datagram's rows with
+// errc::table_changed (delivered rows cannot be taken back, so no restart). `delivered`
+// counts the rows passed to `sink`, so a caller can tell whether a fallback is still clean.
+std::error_code netlink_snapshot_each(const snapshot_options& options, const row_batch_sink& sink,
+                                      std::size_t& delivered, error_info& info) noexcept;
+
 // Whether a netlink dump works here: opens a socket and runs an empty dump.
 std::error_code netlink_probe(error_info& info) noexcept;
 

@@ -99,6 +99,35 @@ std::error_code platform_snapshot(const snapshot_options& options, tcp_table& ou
     });
 }
 
+std::error_code platform_snapshot_each(const snapshot_options& options, const row_batch_sink& sink,
+                                       error_info& info) noexcept {
+    // Netlink streams per datagram. Owner pids need the whole /proc scan matched against the
+    // table, so they take the non-streaming path, as do /proc and other proc roots.
+    const bool netlink = !options.owner_pids && !options.metrics && options.proc_root == "/proc" &&
+                         (options.backend == backend_kind::netlink ||
+                          (options.backend == backend_kind::automatic &&
+                           platform_default_backend() == backend_kind::netlink));
+    if (netlink) {
+        std::size_t delivered = 0;
+        error_info netlink_info;
+        auto ec = netlink_snapshot_each(options, sink, delivered, netlink_info);
+        // automatic falls back to /proc as platform_snapshot does, while nothing is delivered.
+        if (!ec || options.backend == backend_kind::netlink || delivered != 0 ||
+            !netlink_unavailable(ec)) {
+            info = std::move(netlink_info);
+            return ec;
+        }
+    }
+    return guarded(info, [&] {
+        tcp_table table;
+        snapshot_options whole = options;
+        if (netlink) whole.backend = backend_kind::procfs;
+        if (auto ec = platform_snapshot(whole, table, info)) return ec;
+        sink(table.rows());
+        return std::error_code{};
+    });
+}
+
 std::error_code platform_udp_snapshot(const snapshot_options& options, udp_table& out,
                                       error_info& info) noexcept {
     return guarded(info, [&] {

@@ -13,6 +13,9 @@ namespace seam_state {
 extern std::atomic<int> forced_socket_errno;
 // netlink_backend.cpp: the kernel refused the legacy TCPDIAG_GETSOCK request (remembered).
 extern std::atomic<bool> legacy_refused;
+// netlink_backend.cpp: a streamed dump's datagram number N (1-based, per dump) is taken as
+// flagged NLM_F_DUMP_INTR (0: off).
+extern std::atomic<int> forced_dump_interruption;
 // destroy_events.cpp: the receive buffer (bytes) of destroy subscriptions (0: the default).
 extern std::atomic<int> destroy_receive_buffer;
 // platform.cpp: 0 until probed, then 1 + the backend_kind automatic resolves to.
@@ -26,6 +29,10 @@ namespace test_seams {
 // Makes every netlink socket creation fail with this errno (0: off), as in a sandbox that
 // refuses NETLINK_SOCK_DIAG.
 void set_netlink_refusal(int errno_value) noexcept;
+
+// Makes a streamed netlink dump (snapshot_each) see its datagram number `datagram` (1-based)
+// flagged NLM_F_DUMP_INTR, as when the table changes during the dump (0: off).
+void set_forced_dump_interruption(int datagram) noexcept;
 
 // Forgets the cached answer of platform_default_backend(), so the next call probes again.
 void forget_default_backend() noexcept;

@@ -9,6 +9,17 @@ std::error_code platform_snapshot(const snapshot_options&, tcp_table&, error_inf
     return make_error_code(errc::not_supported);
 }
 
+std::error_code platform_snapshot_each(const snapshot_options& options, const row_batch_sink& sink,
+                                       error_info& info) noexcept {
+    // No streaming read here: one batch, the whole table.
+    return guarded(info, [&] {
+        tcp_table table;
+        if (auto ec = platform_snapshot(options, table, info)) return ec;
+        sink(table.rows());
+        return std::error_code{};
+    });
+}
+
 std::error_code platform_udp_snapshot(const snapshot_options&, udp_table&,
                                       error_info& info) noexcept {
     info.message = "no UDP table backend for this platform";

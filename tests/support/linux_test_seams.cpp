@@ -5,6 +5,10 @@
 
 namespace tcptable::inline v0_1::detail::test_seams {
 
+void set_forced_dump_interruption(int datagram) noexcept {
+    seam_state::forced_dump_interruption.store(datagram, std::memory_order_relaxed);
+}
+
 void set_netlink_refusal(int errno_value) noexcept {
     seam_state::forced_socket_errno.store(errno_value, std::memory_order_relaxed);
 }
