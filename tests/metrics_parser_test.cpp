@@ -15,8 +15,6 @@
 #include <boost/endian/conversion.hpp>
 #include <cstddef>
 #include <cstring>
-#include <fstream>
-#include <iterator>
 #include <map>
 #include <random>
 #include <string>
@@ -27,60 +25,27 @@
 #include "linux/netlink_parser.hpp"
 #include "linux/procfs_backend.hpp"
 #include "linux/procfs_parser.hpp"
+#include "support/capture_files.hpp"
 
 namespace {
 
 using namespace tcptable;
 using namespace tcptable::detail;
 
-using datagram = std::vector<std::byte>;
+using namespace tcptable::testing;  // the capture files and their parse
 
-std::string read_file(const std::string& name) {
-    std::ifstream in(std::string(TCPTABLE_TEST_DATA_DIR) + "/netlink/" + name, std::ios::binary);
-    EXPECT_TRUE(in.good()) << name;
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-std::vector<datagram> read_capture(const std::string& name) {
-    std::string bytes = read_file(name);
-    std::vector<datagram> out;
-    std::size_t at = 0;
-    while (at + 4 <= bytes.size()) {
-        std::uint32_t n;
-        std::memcpy(&n, bytes.data() + at, 4);
-        n = boost::endian::little_to_native(n);
-        at += 4;
-        if (at + n > bytes.size()) break;
-        const auto* p = reinterpret_cast<const std::byte*>(bytes.data() + at);
-        out.emplace_back(p, p + n);
-        at += n;
-    }
-    EXPECT_EQ(at, bytes.size()) << name << ": trailing bytes";
-    return out;
-}
-
-struct parsed {
-    std::error_code ec;
-    error_info info;
-    std::vector<tcp_row> rows;
-    std::vector<tcp_metrics> metrics;
-};
-
-parsed parse(const std::vector<datagram>& datagrams, bool with_metrics = true,
-             state_set states = state_set::all()) {
-    parsed r;
+parsed_capture parse(const std::vector<datagram>& datagrams, bool with_metrics = true,
+                     state_set states = state_set::all()) {
+    parsed_capture r;
     netlink_parser parser(address_family::both, states);
     if (with_metrics) parser.collect_metrics(&r.metrics);
-    for (const auto& d : datagrams) {
-        r.ec = parser.parse_datagram(d, r.rows, r.info);
-        if (r.ec) break;
-    }
+    parse_datagrams(parser, datagrams, r);
     return r;
 }
 
 // The INET_DIAG_INFO payload of the first ESTABLISHED socket of the capture with data moved.
 std::vector<std::byte> captured_tcp_info() {
-    for (const auto& d : read_capture("loopback-info.bin")) {
+    for (const auto& d : read_netlink_capture("loopback-info.bin")) {
         std::size_t off = 0;
         while (off + NLMSG_HDRLEN <= d.size()) {
             nlmsghdr h;
@@ -110,7 +75,7 @@ std::vector<std::byte> captured_tcp_info() {
 }
 
 TEST(metrics_parser, captured_dump_gives_one_metrics_value_per_row) {
-    auto r = parse(read_capture("loopback-info.bin"));
+    auto r = parse(read_netlink_capture("loopback-info.bin"));
     ASSERT_FALSE(r.ec) << r.info.to_string();
     ASSERT_EQ(r.metrics.size(), r.rows.size());
     ASSERT_GT(r.rows.size(), 90u);
@@ -152,7 +117,7 @@ TEST(metrics_parser, captured_dump_gives_one_metrics_value_per_row) {
 }
 
 TEST(metrics_parser, captured_accept_queue_and_unread_bytes) {
-    auto r = parse(read_capture("loopback-info.bin"));
+    auto r = parse(read_netlink_capture("loopback-info.bin"));
     ASSERT_FALSE(r.ec) << r.info.to_string();
     int queued_listeners = 0, unread = 0;
     for (std::size_t i = 0; i < r.rows.size(); ++i) {
@@ -173,7 +138,7 @@ TEST(metrics_parser, captured_accept_queue_and_unread_bytes) {
 
 // The same moment's /proc gives the same queues, row for row.
 TEST(metrics_parser, captured_queues_equal_proc_queues) {
-    auto r = parse(read_capture("loopback-info.bin"));
+    auto r = parse(read_netlink_capture("loopback-info.bin"));
     ASSERT_FALSE(r.ec) << r.info.to_string();
     std::vector<tcp_row> proc;
     std::vector<tcp_metrics> proc_metrics;
@@ -182,7 +147,7 @@ TEST(metrics_parser, captured_queues_equal_proc_queues) {
         procfs_parser p(family, file, state_set::all());
         p.collect_metrics(&proc_metrics);
         error_info info;
-        ASSERT_FALSE(p.parse_lines(read_file(file), proc, info)) << info.to_string();
+        ASSERT_FALSE(p.parse_lines(read_netlink_file(file), proc, info)) << info.to_string();
     }
     ASSERT_EQ(proc.size(), proc_metrics.size());
     ASSERT_EQ(proc.size(), r.rows.size());
@@ -212,16 +177,16 @@ TEST(metrics_parser, captured_queues_equal_proc_queues) {
 }
 
 TEST(metrics_parser, without_metrics_attributes_are_not_read) {
-    auto with = parse(read_capture("loopback-info.bin"), true);
-    auto without = parse(read_capture("loopback-info.bin"), false);
+    auto with = parse(read_netlink_capture("loopback-info.bin"), true);
+    auto without = parse(read_netlink_capture("loopback-info.bin"), false);
     ASSERT_FALSE(without.ec) << without.info.to_string();
     EXPECT_TRUE(without.metrics.empty());
     EXPECT_EQ(with.rows, without.rows);
 }
 
 TEST(metrics_parser, state_filter_keeps_metrics_beside_rows) {
-    auto all = parse(read_capture("loopback-info.bin"));
-    auto listeners = parse(read_capture("loopback-info.bin"), true, state_set::listening());
+    auto all = parse(read_netlink_capture("loopback-info.bin"));
+    auto listeners = parse(read_netlink_capture("loopback-info.bin"), true, state_set::listening());
     ASSERT_FALSE(listeners.ec);
     ASSERT_EQ(listeners.rows.size(), listeners.metrics.size());
     std::size_t j = 0;

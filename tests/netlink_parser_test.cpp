@@ -14,78 +14,38 @@
 #include <cstddef>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
-#include <iterator>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "linux/procfs_parser.hpp"
+#include "support/capture_files.hpp"
 
 namespace {
 
 using namespace tcptable;
 using namespace tcptable::detail;
 
-using datagram = std::vector<std::byte>;
-
-std::string read_file(const std::string& name) {
-    std::ifstream in(std::string(TCPTABLE_TEST_DATA_DIR) + "/netlink/" + name, std::ios::binary);
-    EXPECT_TRUE(in.good()) << name;
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-// Splits a capture file into its datagrams (see data/netlink/README.md).
-std::vector<datagram> read_capture(const std::string& name) {
-    std::string bytes = read_file(name);
-    std::vector<datagram> out;
-    std::size_t at = 0;
-    while (at + 4 <= bytes.size()) {
-        std::uint32_t n;
-        std::memcpy(&n, bytes.data() + at, 4);
-        n = boost::endian::little_to_native(n);
-        at += 4;
-        if (at + n > bytes.size()) break;
-        const auto* p = reinterpret_cast<const std::byte*>(bytes.data() + at);
-        out.emplace_back(p, p + n);
-        at += n;
-    }
-    EXPECT_EQ(at, bytes.size()) << name << ": trailing bytes";
-    return out;
-}
-
-struct parse_result {
-    std::error_code ec;
-    error_info info;
-    std::vector<tcp_row> rows;
-    bool done = false;
-    bool interrupted = false;
-    bool kernel_refused = false;
-};
+using namespace tcptable::testing;  // the capture files and their parse
+using parse_result = parsed_capture;
 
 parse_result parse_all(const std::vector<datagram>& datagrams,
                        address_family family = address_family::both,
                        state_set states = state_set::all()) {
     parse_result r;
     netlink_parser parser(family, states);
-    for (const auto& d : datagrams) {
-        r.ec = parser.parse_datagram(d, r.rows, r.info);
-        if (r.ec) break;
-    }
-    r.done = parser.done();
-    r.interrupted = parser.interrupted();
-    r.kernel_refused = parser.kernel_refused();
+    parse_datagrams(parser, datagrams, r);
     return r;
 }
 
 std::vector<tcp_row> proc_rows(state_set states = state_set::all()) {
     std::vector<tcp_row> rows;
     error_info info;
-    EXPECT_FALSE(parse_proc_net_tcp(read_file("loopback.tcp"), ip_family::ipv4, "loopback.tcp",
-                                    states, rows, info))
+    EXPECT_FALSE(parse_proc_net_tcp(read_netlink_file("loopback.tcp"), ip_family::ipv4,
+                                    "loopback.tcp", states, rows, info))
         << info.to_string();
-    EXPECT_FALSE(parse_proc_net_tcp(read_file("loopback.tcp6"), ip_family::ipv6, "loopback.tcp6",
-                                    states, rows, info))
+    EXPECT_FALSE(parse_proc_net_tcp(read_netlink_file("loopback.tcp6"), ip_family::ipv6,
+                                    "loopback.tcp6", states, rows, info))
         << info.to_string();
     return rows;
 }
@@ -152,7 +112,7 @@ void append_done(datagram& d, int status = 0) {
 parse_result parse_one(const datagram& d) { return parse_all({d}); }
 
 TEST(netlink_parser, legacy_capture_equals_proc_capture) {
-    auto r = parse_all(read_capture("loopback-legacy.bin"));
+    auto r = parse_all(read_netlink_capture("loopback-legacy.bin"));
     ASSERT_FALSE(r.ec) << r.info.to_string();
     EXPECT_TRUE(r.done);
     EXPECT_FALSE(r.interrupted);
@@ -162,7 +122,7 @@ TEST(netlink_parser, legacy_capture_equals_proc_capture) {
 }
 
 TEST(netlink_parser, legacy_capture_spans_several_datagrams_and_both_families) {
-    auto datagrams = read_capture("loopback-legacy.bin");
+    auto datagrams = read_netlink_capture("loopback-legacy.bin");
     EXPECT_GT(datagrams.size(), 1u);
     auto r = parse_all(datagrams);
     ASSERT_FALSE(r.ec);
@@ -176,7 +136,7 @@ TEST(netlink_parser, legacy_capture_spans_several_datagrams_and_both_families) {
 }
 
 TEST(netlink_parser, capture_has_the_states_the_tool_made) {
-    auto r = parse_all(read_capture("loopback-legacy.bin"));
+    auto r = parse_all(read_netlink_capture("loopback-legacy.bin"));
     ASSERT_FALSE(r.ec);
     auto count = [&](tcp_state s) {
         return std::count_if(r.rows.begin(), r.rows.end(),
@@ -194,25 +154,25 @@ TEST(netlink_parser, capture_has_the_states_the_tool_made) {
 }
 
 TEST(netlink_parser, by_family_capture_equals_proc_tcp6) {
-    auto r = parse_all(read_capture("loopback-v6.bin"));
+    auto r = parse_all(read_netlink_capture("loopback-v6.bin"));
     ASSERT_FALSE(r.ec) << r.info.to_string();
     std::vector<tcp_row> v6;
     error_info info;
-    ASSERT_FALSE(parse_proc_net_tcp(read_file("loopback.tcp6"), ip_family::ipv6, "tcp6",
+    ASSERT_FALSE(parse_proc_net_tcp(read_netlink_file("loopback.tcp6"), ip_family::ipv6, "tcp6",
                                     state_set::all(), v6, info));
     EXPECT_EQ(sorted(without_cookies(r.rows)), sorted(v6));
 }
 
 TEST(netlink_parser, listen_capture_holds_only_listeners) {
     // The kernel applied idiag_states: the raw dump has nothing but the two listeners.
-    auto r = parse_all(read_capture("loopback-listen.bin"));
+    auto r = parse_all(read_netlink_capture("loopback-listen.bin"));
     ASSERT_FALSE(r.ec);
     EXPECT_EQ(sorted(without_cookies(r.rows)), sorted(proc_rows(state_set::listening())));
     ASSERT_EQ(r.rows.size(), 2u);
 }
 
 TEST(netlink_parser, user_space_filters_apply) {
-    auto datagrams = read_capture("loopback-legacy.bin");
+    auto datagrams = read_netlink_capture("loopback-legacy.bin");
     auto v4 = parse_all(datagrams, address_family::ipv4);
     ASSERT_FALSE(v4.ec);
     EXPECT_EQ(v4.rows.size(), 83u);
@@ -497,7 +457,7 @@ TEST(netlink_parser, every_truncated_prefix_is_a_parse_error_unless_it_ends_a_me
     std::size_t cut_inside = 0, cut_at_boundary = 0;
     for (const char* name : {"loopback-legacy.bin", "loopback-v6.bin", "loopback-listen.bin"}) {
         SCOPED_TRACE(name);
-        for (const auto& d : read_capture(name)) {
+        for (const auto& d : read_netlink_capture(name)) {
             // The whole datagram first: the rows every shorter cut must be a prefix of.
             std::vector<tcp_row> all;
             {
@@ -572,7 +532,7 @@ std::string row_problem(const tcp_row& r) {
 // must be caught: some are.
 TEST(netlink_parser, bit_flips_give_well_formed_rows_or_a_parse_error) {
     std::mt19937 rng(12345);
-    auto datagrams = read_capture("loopback-legacy.bin");
+    auto datagrams = read_netlink_capture("loopback-legacy.bin");
     ASSERT_FALSE(datagrams.empty());
     std::size_t parsed = 0, parse_errors = 0, kernel_errors = 0;
     for (int i = 0; i < 2000; ++i) {

@@ -7,11 +7,11 @@
 
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
 #include "linux/linux_byte_order.hpp"
 #include "linux/linux_states.hpp"
 #include "linux/procfs_backend.hpp"
+#include "support/capture_files.hpp"
 
 namespace tcptable::inline v0_1::detail {
 namespace {
@@ -19,11 +19,7 @@ namespace {
 namespace fs = std::filesystem;
 
 std::string read_capture(const std::string& name) {
-    std::ifstream in(std::string(TCPTABLE_TEST_DATA_DIR) + "/procfs/" + name, std::ios::binary);
-    EXPECT_TRUE(in) << name;
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
+    return tcptable::testing::read_test_data("procfs/" + name);
 }
 
 struct parsed {

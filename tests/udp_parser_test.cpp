@@ -14,7 +14,6 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <iterator>
 #include <random>
 #include <string>
 #include <tcptable/udp.hpp>
@@ -23,6 +22,7 @@
 #include "common/backend.hpp"
 #include "linux/netlink_parser.hpp"
 #include "linux/procfs_parser.hpp"
+#include "support/capture_files.hpp"
 
 namespace {
 
@@ -30,49 +30,13 @@ using namespace tcptable;
 using namespace tcptable::detail;
 namespace fs = std::filesystem;
 
-using datagram = std::vector<std::byte>;
+using namespace tcptable::testing;  // the capture files and their parse
 
-std::string read_file(const std::string& name) {
-    std::ifstream in(std::string(TCPTABLE_TEST_DATA_DIR) + "/netlink/" + name, std::ios::binary);
-    EXPECT_TRUE(in.good()) << name;
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-// A capture file's datagrams (tests/data/netlink/README.md).
-std::vector<datagram> read_capture(const std::string& name) {
-    std::string bytes = read_file(name);
-    std::vector<datagram> out;
-    std::size_t at = 0;
-    while (at + 4 <= bytes.size()) {
-        std::uint32_t n;
-        std::memcpy(&n, bytes.data() + at, 4);
-        n = boost::endian::little_to_native(n);
-        at += 4;
-        if (at + n > bytes.size()) break;
-        const auto* p = reinterpret_cast<const std::byte*>(bytes.data() + at);
-        out.emplace_back(p, p + n);
-        at += n;
-    }
-    EXPECT_EQ(at, bytes.size()) << name << ": trailing bytes";
-    return out;
-}
-
-struct netlink_result {
-    std::error_code ec;
-    error_info info;
-    std::vector<tcp_row> rows;
-    bool done = false;
-};
-
-netlink_result parse_netlink(const std::vector<datagram>& datagrams,
+parsed_capture parse_netlink(const std::vector<datagram>& datagrams,
                              address_family family = address_family::both) {
-    netlink_result r;
+    parsed_capture r;
     netlink_parser parser(family, state_set::all(), std::nullopt, transport_protocol::udp);
-    for (const auto& d : datagrams) {
-        r.ec = parser.parse_datagram(d, r.rows, r.info);
-        if (r.ec) break;
-    }
-    r.done = parser.done();
+    parse_datagrams(parser, datagrams, r);
     return r;
 }
 
@@ -98,14 +62,14 @@ udp_table as_udp(const std::vector<tcp_row>& rows) {
 // --- Captures -----------------------------------------------------------------------------
 
 TEST(udp_capture, netlink_and_proc_agree_row_for_row) {
-    auto v4 = parse_netlink(read_capture("loopback-udp.bin"));
+    auto v4 = parse_netlink(read_netlink_capture("loopback-udp.bin"));
     ASSERT_FALSE(v4.ec) << v4.info.to_string();
     EXPECT_TRUE(v4.done);
-    auto v6 = parse_netlink(read_capture("loopback-udp6.bin"));
+    auto v6 = parse_netlink(read_netlink_capture("loopback-udp6.bin"));
     ASSERT_FALSE(v6.ec) << v6.info.to_string();
-    auto p4 = parse_proc(read_file("loopback.udp"));
+    auto p4 = parse_proc(read_netlink_file("loopback.udp"));
     ASSERT_FALSE(p4.ec) << p4.info.to_string();
-    auto p6 = parse_proc(read_file("loopback.udp6"), ip_family::ipv6);
+    auto p6 = parse_proc(read_netlink_file("loopback.udp6"), ip_family::ipv6);
     ASSERT_FALSE(p6.ec) << p6.info.to_string();
 
     // What the tool made: 400 bound + 3 connected pairs + 1 wildcard (IPv4), 3 pairs + 1 (IPv6).
@@ -145,7 +109,7 @@ TEST(udp_capture, netlink_and_proc_agree_row_for_row) {
 }
 
 TEST(udp_capture, dump_spans_several_datagrams_and_the_family_filter_holds) {
-    auto d = read_capture("loopback-udp.bin");
+    auto d = read_netlink_capture("loopback-udp.bin");
     EXPECT_GE(d.size(), 3u);  // rows, rows, NLMSG_DONE
     EXPECT_EQ(parse_netlink(d, address_family::ipv6).rows.size(), 0u);
     EXPECT_EQ(parse_netlink(d, address_family::ipv4).rows.size(), 407u);
@@ -155,10 +119,10 @@ TEST(udp_capture, a_tcp_parser_would_take_the_rows_but_the_udp_one_checks_more) 
     // The same text parsed as TCP gives the same endpoints: the layouts agree up to the inode.
     std::vector<tcp_row> tcp_rows;
     error_info info;
-    ASSERT_FALSE(parse_proc_net_tcp(read_file("loopback.udp"), ip_family::ipv4, "udp",
+    ASSERT_FALSE(parse_proc_net_tcp(read_netlink_file("loopback.udp"), ip_family::ipv4, "udp",
                                     state_set::all(), tcp_rows, info))
         << info.to_string();
-    auto udp_rows = parse_proc(read_file("loopback.udp")).rows;
+    auto udp_rows = parse_proc(read_netlink_file("loopback.udp")).rows;
     ASSERT_EQ(tcp_rows.size(), udp_rows.size());
     for (std::size_t i = 0; i < tcp_rows.size(); ++i) EXPECT_EQ(tcp_rows[i], udp_rows[i]);
 }
@@ -282,7 +246,7 @@ TEST(udp_netlink, states_other_than_close_and_established_are_errors) {
 }
 
 TEST(udp_netlink, truncated_and_cut_captures_are_errors_never_rows_past_the_bytes) {
-    auto d = read_capture("loopback-udp.bin");
+    auto d = read_netlink_capture("loopback-udp.bin");
     ASSERT_FALSE(d.empty());
     datagram first = d[0];
     for (std::size_t cut :
@@ -302,8 +266,8 @@ TEST(udp_netlink, truncated_and_cut_captures_are_errors_never_rows_past_the_byte
 // --- The shared contract -------------------------------------------------------------------
 
 TEST(udp_contract, sort_rows_matches_udp_row_order) {
-    auto table = as_udp(parse_proc(read_file("loopback.udp")).rows);
-    auto six = as_udp(parse_proc(read_file("loopback.udp6"), ip_family::ipv6).rows);
+    auto table = as_udp(parse_proc(read_netlink_file("loopback.udp")).rows);
+    auto six = as_udp(parse_proc(read_netlink_file("loopback.udp6"), ip_family::ipv6).rows);
     std::vector<udp_row> rows(table.begin(), table.end());
     rows.insert(rows.end(), six.begin(), six.end());
     std::mt19937 rng(15);
@@ -336,14 +300,14 @@ TEST(udp_contract, captured_proc_root_with_a_repeated_row) {
     const fs::path root =
         fs::temp_directory_path() / ("udp_parser_test." + std::to_string(::getpid()));
     fs::create_directories(root / "net");
-    std::string v4 = read_file("loopback.udp");
+    std::string v4 = read_netlink_file("loopback.udp");
     // Repeat the third line (the second row) at the end.
     std::size_t a = 0;
     for (int i = 0; i < 2; ++i) a = v4.find('\n', a) + 1;
     std::size_t b = v4.find('\n', a) + 1;
     std::string repeated = v4 + v4.substr(a, b - a);
     std::ofstream(root / "net/udp") << repeated;
-    std::ofstream(root / "net/udp6") << read_file("loopback.udp6");
+    std::ofstream(root / "net/udp6") << read_netlink_file("loopback.udp6");
     snapshot_options o;
     o.backend = backend_kind::procfs;
     o.proc_root = root.string();
