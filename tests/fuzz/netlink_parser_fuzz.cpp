@@ -11,20 +11,14 @@
 // back to the same rows, and that an error names the dump and the message and byte offset.
 // With metrics: one metrics value per row, congestion names within their bound, and the same
 // input parsed without metrics gives the same rows (attributes never change a row).
-#include <linux/inet_diag.h>
-#include <linux/netlink.h>
-#include <linux/sock_diag.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-
 #include <cstddef>
 #include <cstdint>
-#include <cstring>
-#include <memory>
 #include <span>
+#include <vector>
 
 #include "fuzz_support.hpp"
 #include "linux/netlink_parser.hpp"
+#include "netlink_fuzz_support.hpp"
 
 namespace {
 
@@ -33,48 +27,6 @@ using tcptable::error_info;
 using tcptable::state_set;
 using tcptable::tcp_row;
 using tcptable::detail::netlink_parser;
-
-// One datagram holding an inet_diag_msg per row and NLMSG_DONE, as the kernel sends them.
-std::vector<std::byte> encode(const std::vector<tcp_row>& rows) {
-    std::vector<std::byte> d;
-    auto append = [&](const void* p, std::size_t n) {
-        const auto* b = static_cast<const std::byte*>(p);
-        d.insert(d.end(), b, b + n);
-    };
-    for (const auto& r : rows) {
-        nlmsghdr h{};
-        h.nlmsg_len = NLMSG_LENGTH(sizeof(inet_diag_msg));
-        h.nlmsg_type = SOCK_DIAG_BY_FAMILY;
-        h.nlmsg_flags = NLM_F_MULTI;
-        inet_diag_msg m{};
-        m.idiag_family = r.family() == tcptable::ip_family::ipv4 ? AF_INET : AF_INET6;
-        m.idiag_state = static_cast<std::uint8_t>(tcptable::fuzz::linux_state_of(r.state));
-        m.id.idiag_sport = htons(r.local_port);
-        m.id.idiag_dport = htons(r.remote_port);
-        std::memcpy(m.id.idiag_src, r.local_address.bytes().data(),
-                    r.family() == tcptable::ip_family::ipv4 ? 4 : 16);
-        std::memcpy(m.id.idiag_dst, r.remote_address.bytes().data(),
-                    r.family() == tcptable::ip_family::ipv4 ? 4 : 16);
-        // The parser keeps the interface only as the scope of a link-local address; both ends
-        // of a row share one socket, hence one interface.
-        m.id.idiag_if = r.local_address.scope_id() | r.remote_address.scope_id();
-        m.idiag_uid = r.uid;
-        m.idiag_inode = r.inode;
-        // The socket cookie, low word first (as the parser reads it).
-        m.id.idiag_cookie[0] = static_cast<std::uint32_t>(r.cookie);
-        m.id.idiag_cookie[1] = static_cast<std::uint32_t>(r.cookie >> 32);
-        append(&h, sizeof h);
-        append(&m, sizeof m);
-        d.resize(NLMSG_ALIGN(d.size()));
-    }
-    nlmsghdr done{};
-    done.nlmsg_len = NLMSG_LENGTH(sizeof(int));
-    done.nlmsg_type = NLMSG_DONE;
-    int status = 0;
-    append(&done, sizeof done);
-    append(&status, sizeof status);
-    return d;
-}
 
 }  // namespace
 
@@ -98,20 +50,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     std::vector<tcp_row> rows;
     error_info info;
     std::error_code ec;
-    std::size_t pos = 4;
-    while (pos < size && !ec) {
-        std::uint32_t length = 0;
-        std::size_t have = std::min<std::size_t>(4, size - pos);
-        std::memcpy(&length, data + pos, have);
-        pos += have;
-        const std::size_t n = std::min<std::size_t>(length, size - pos);
-        // An exact-size copy: libFuzzer's buffer would hide a read into the next datagram.
-        std::unique_ptr<std::byte[]> block(new std::byte[n ? n : 1]);
-        if (n) std::memcpy(block.get(), data + pos, n);
-        pos += n;
-        ec = parser.parse_datagram(std::span<const std::byte>(block.get(), n), rows, info);
-        if (with_metrics) datagrams.emplace_back(block.get(), block.get() + n);
-    }
+    tcptable::fuzz::for_each_datagram(data + 4, size - 4, [&](std::span<const std::byte> d) {
+        ec = parser.parse_datagram(d, rows, info);
+        if (with_metrics) datagrams.emplace_back(d.begin(), d.end());
+        return static_cast<bool>(ec);
+    });
 
     if (ec) {
         FUZZ_CHECK(!info.message.empty());
@@ -155,7 +98,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
 
     // The round trip through the kernel's encoding.
-    auto encoded = encode(rows);
+    auto encoded = tcptable::fuzz::encode_dump(rows);
     std::vector<tcp_row> again;
     error_info again_info;
     netlink_parser reparser(address_family::both, state_set::all());

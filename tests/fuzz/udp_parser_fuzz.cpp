@@ -8,22 +8,15 @@
 // Beyond "no crash": /proc text parses the same whole and chunk by chunk, every row is
 // well-formed, of the file's family and CLOSED or ESTABLISHED (a UDP socket's only states), the
 // kernel's format of the rows parses back to them, and an error names its source and a line.
-#include <linux/inet_diag.h>
-#include <linux/netlink.h>
-#include <linux/sock_diag.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-
 #include <cstddef>
 #include <cstdint>
-#include <cstring>
-#include <memory>
 #include <span>
 #include <string_view>
 
 #include "fuzz_support.hpp"
 #include "linux/netlink_parser.hpp"
 #include "linux/procfs_parser.hpp"
+#include "netlink_fuzz_support.hpp"
 
 namespace {
 
@@ -94,61 +87,15 @@ std::string print_udp(const std::vector<tcp_row>& rows, ip_family family) {
     return out;
 }
 
-std::vector<std::byte> encode(const std::vector<tcp_row>& rows) {
-    std::vector<std::byte> d;
-    auto append = [&](const void* p, std::size_t n) {
-        const auto* b = static_cast<const std::byte*>(p);
-        d.insert(d.end(), b, b + n);
-    };
-    for (const auto& r : rows) {
-        nlmsghdr h{};
-        h.nlmsg_len = NLMSG_LENGTH(sizeof(inet_diag_msg));
-        h.nlmsg_type = SOCK_DIAG_BY_FAMILY;
-        h.nlmsg_flags = NLM_F_MULTI;
-        inet_diag_msg m{};
-        const bool v4 = r.family() == ip_family::ipv4;
-        m.idiag_family = v4 ? AF_INET : AF_INET6;
-        m.idiag_state = r.state == tcp_state::established ? 1 : 7;
-        m.id.idiag_sport = htons(r.local_port);
-        m.id.idiag_dport = htons(r.remote_port);
-        std::memcpy(m.id.idiag_src, r.local_address.bytes().data(), v4 ? 4 : 16);
-        std::memcpy(m.id.idiag_dst, r.remote_address.bytes().data(), v4 ? 4 : 16);
-        m.id.idiag_if = r.local_address.scope_id() | r.remote_address.scope_id();
-        m.idiag_uid = r.uid;
-        m.idiag_inode = r.inode;
-        // The socket cookie, low word first (as the parser reads it).
-        m.id.idiag_cookie[0] = static_cast<std::uint32_t>(r.cookie);
-        m.id.idiag_cookie[1] = static_cast<std::uint32_t>(r.cookie >> 32);
-        append(&h, sizeof h);
-        append(&m, sizeof m);
-        d.resize(NLMSG_ALIGN(d.size()));
-    }
-    nlmsghdr done{};
-    done.nlmsg_len = NLMSG_LENGTH(sizeof(int));
-    done.nlmsg_type = NLMSG_DONE;
-    int status = 0;
-    append(&done, sizeof done);
-    append(&status, sizeof status);
-    return d;
-}
-
 void fuzz_netlink(const std::uint8_t* data, std::size_t size, address_family family) {
     netlink_parser parser(family, state_set::all(), std::nullopt, transport_protocol::udp);
     std::vector<tcp_row> rows;
     error_info info;
     std::error_code ec;
-    std::size_t pos = 0;
-    while (pos < size && !ec) {
-        std::uint32_t length = 0;
-        std::size_t have = std::min<std::size_t>(4, size - pos);
-        std::memcpy(&length, data + pos, have);
-        pos += have;
-        const std::size_t n = std::min<std::size_t>(length, size - pos);
-        std::unique_ptr<std::byte[]> block(new std::byte[n ? n : 1]);
-        if (n) std::memcpy(block.get(), data + pos, n);
-        pos += n;
-        ec = parser.parse_datagram(std::span<const std::byte>(block.get(), n), rows, info);
-    }
+    tcptable::fuzz::for_each_datagram(data, size, [&](std::span<const std::byte> d) {
+        ec = parser.parse_datagram(d, rows, info);
+        return static_cast<bool>(ec);
+    });
     if (ec) {
         FUZZ_CHECK(!info.message.empty());
         FUZZ_CHECK(info.file == tcptable::detail::netlink_source_name);
@@ -167,7 +114,8 @@ void fuzz_netlink(const std::uint8_t* data, std::size_t size, address_family fam
     error_info again_info;
     netlink_parser reparser(address_family::both, state_set::all(), std::nullopt,
                             transport_protocol::udp);
-    FUZZ_CHECK(!reparser.parse_datagram(encode(rows), again, again_info));
+    // UDP rows are CLOSED or ESTABLISHED (checked above), which encode as the UDP states 7 and 1.
+    FUZZ_CHECK(!reparser.parse_datagram(tcptable::fuzz::encode_dump(rows), again, again_info));
     FUZZ_CHECK(reparser.done());
     FUZZ_CHECK(again == rows);
 }
