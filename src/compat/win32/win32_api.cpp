@@ -12,11 +12,9 @@
 #include <cerrno>
 #include <cstddef>
 #include <cstring>
-#include <limits>
 #include <new>
 #include <tcptable/destroy.hpp>
 #include <tcptable/snapshot.hpp>
-#include <type_traits>
 #include <vector>
 
 #include "win/mib_format.hpp"
@@ -27,6 +25,8 @@
 #include <tcptable/win32/winerror.h>
 #include <tcptable/win32/winsock2.h>
 #include <tcptable/win32/ws2tcpip.h>
+
+#include "win32_table.hpp"
 
 // Sizes and offsets on Windows x64 (the SDK's tcpmib.h under MSVC). A layout that drifts is a
 // compile error here, not a corrupted table in a ported program.
@@ -160,38 +160,16 @@ void fill_row(const tcp_row& r, MIB_TCP6ROW_OWNER_MODULE& m) noexcept {
     m.dwOwningPid = r.pid;
 }
 
-// One table of Table's row type from one snapshot. The size check and the fill use the same
-// rows, so a table that grew since the caller's probe gets ERROR_INSUFFICIENT_BUFFER and the new
-// size, never a write past *size. Rows go in through memcpy: the caller's buffer need not be
-// aligned for the row type, and the table may be longer than its ANY_SIZE array says.
+// One table of Table's row type from one snapshot, under the buffer contract of copy_table
+// (win32_table.hpp).
 template <class Table>
 ULONG fill_table(void* buffer, ULONG* size, address_family family, state_set states, BOOL order,
                  bool owner_pids) noexcept {
-    using row_type = std::remove_reference_t<decltype(Table::table[0])>;
     if (size == nullptr) return ERROR_INVALID_PARAMETER;
     std::vector<tcp_row> rows;
     if (ULONG err = win32_rows(family, states, order != FALSE, owner_pids, rows)) return err;
-
-    constexpr std::size_t header = offsetof(Table, table);
-    if (rows.size() > (std::numeric_limits<ULONG>::max() - header) / sizeof(row_type))
-        return ERROR_NOT_ENOUGH_MEMORY;
-    const auto required = static_cast<ULONG>(header + rows.size() * sizeof(row_type));
-    if (buffer == nullptr || *size < required) {
-        *size = required;
-        return ERROR_INSUFFICIENT_BUFFER;
-    }
-
-    auto* out = static_cast<unsigned char*>(buffer);
-    const auto count = static_cast<DWORD>(rows.size());
-    // The header's padding (8-byte aligned module tables) is zeroed, as a fresh table would be.
-    std::memset(out, 0, header);
-    std::memcpy(out + offsetof(Table, dwNumEntries), &count, sizeof count);
-    for (std::size_t i = 0; i < rows.size(); ++i) {
-        row_type m{};
-        fill_row(rows[i], m);
-        std::memcpy(out + header + i * sizeof(row_type), &m, sizeof m);
-    }
-    return NO_ERROR;
+    return copy_table<Table>(buffer, size, rows,
+                             [](const tcp_row& r, auto& m) noexcept { fill_row(r, m); });
 }
 
 }  // namespace

@@ -4,9 +4,7 @@
 // and filled from the same rows, nothing written past *size, the buffer untouched on failure.
 #include <cstddef>
 #include <cstring>
-#include <limits>
 #include <tcptable/udp.hpp>
-#include <type_traits>
 #include <vector>
 
 #include "win/mib_format.hpp"
@@ -15,6 +13,8 @@
 // Last: the Win32 headers define macros that must not reach the C++ headers above.
 #include <tcptable/win32/iphlpapi.h>
 #include <tcptable/win32/winsock2.h>
+
+#include "win32_table.hpp"
 
 // Windows x64's sizes and offsets (udpmib.h); the cross build checks them against MinGW's.
 static_assert(sizeof(MIB_UDPROW) == 8 && sizeof(MIB_UDPTABLE) == 12);
@@ -104,34 +104,16 @@ void fill_row(const udp_row& r, MIB_UDP6ROW_OWNER_MODULE& m) noexcept {
     m.dwOwningPid = r.pid;
 }
 
+// One table of Table's row type from one snapshot_udp, under the TCP functions' buffer
+// contract (copy_table, win32_table.hpp).
 template <class Table>
 ULONG fill_udp_table(void* buffer, ULONG* size, address_family family, BOOL order,
                      bool owner_pids) noexcept {
-    using row_type = std::remove_reference_t<decltype(Table::table[0])>;
     if (size == nullptr) return ERROR_INVALID_PARAMETER;
     std::vector<udp_row> rows;
     if (ULONG err = win32_udp_rows(family, order != FALSE, owner_pids, rows)) return err;
-
-    constexpr std::size_t header = offsetof(Table, table);
-    if (rows.size() > (std::numeric_limits<ULONG>::max() - header) / sizeof(row_type))
-        return ERROR_NOT_ENOUGH_MEMORY;
-    const auto required = static_cast<ULONG>(header + rows.size() * sizeof(row_type));
-    if (buffer == nullptr || *size < required) {
-        *size = required;
-        return ERROR_INSUFFICIENT_BUFFER;
-    }
-    auto* out = static_cast<unsigned char*>(buffer);
-    const auto count = static_cast<DWORD>(rows.size());
-    // The header's padding (8-byte aligned module tables) is zeroed, as a fresh table would be.
-    std::memset(out, 0, header);
-    std::memcpy(out + offsetof(Table, dwNumEntries), &count, sizeof count);
-    for (std::size_t i = 0; i < rows.size(); ++i) {
-        row_type m;
-        std::memset(&m, 0, sizeof m);
-        fill_row(rows[i], m);
-        std::memcpy(out + header + i * sizeof(row_type), &m, sizeof m);
-    }
-    return NO_ERROR;
+    return copy_table<Table>(buffer, size, rows,
+                             [](const udp_row& r, auto& m) noexcept { fill_row(r, m); });
 }
 
 }  // namespace
