@@ -100,6 +100,19 @@ DWORD owner_module(DWORD pid, TCPIP_OWNER_MODULE_INFO_CLASS cls, PVOID buffer, P
     return NO_ERROR;
 }
 
+// The body of the four GetOwnerModuleFrom*Entry functions: every owner-module row type carries
+// the owner's pid as dwOwningPid, and the module is found by that pid alone.
+template <class Entry>
+DWORD owner_module_of(const Entry* entry, TCPIP_OWNER_MODULE_INFO_CLASS cls, PVOID buffer,
+                      PDWORD size) noexcept {
+    if (entry == nullptr) return ERROR_INVALID_PARAMETER;
+    try {
+        return owner_module(entry->dwOwningPid, cls, buffer, size);
+    } catch (...) {
+        return ERROR_NOT_ENOUGH_MEMORY;
+    }
+}
+
 }  // namespace
 
 extern "C" {
@@ -107,45 +120,25 @@ extern "C" {
 DWORD WINAPI GetOwnerModuleFromTcpEntry(PMIB_TCPROW_OWNER_MODULE pTcpEntry,
                                         TCPIP_OWNER_MODULE_INFO_CLASS Class, PVOID pBuffer,
                                         PDWORD pdwSize) {
-    if (pTcpEntry == nullptr) return ERROR_INVALID_PARAMETER;
-    try {
-        return owner_module(pTcpEntry->dwOwningPid, Class, pBuffer, pdwSize);
-    } catch (...) {
-        return ERROR_NOT_ENOUGH_MEMORY;
-    }
+    return owner_module_of(pTcpEntry, Class, pBuffer, pdwSize);
 }
 
 DWORD WINAPI GetOwnerModuleFromTcp6Entry(PMIB_TCP6ROW_OWNER_MODULE pTcpEntry,
                                          TCPIP_OWNER_MODULE_INFO_CLASS Class, PVOID pBuffer,
                                          PDWORD pdwSize) {
-    if (pTcpEntry == nullptr) return ERROR_INVALID_PARAMETER;
-    try {
-        return owner_module(pTcpEntry->dwOwningPid, Class, pBuffer, pdwSize);
-    } catch (...) {
-        return ERROR_NOT_ENOUGH_MEMORY;
-    }
+    return owner_module_of(pTcpEntry, Class, pBuffer, pdwSize);
 }
 
 DWORD WINAPI GetOwnerModuleFromUdpEntry(PMIB_UDPROW_OWNER_MODULE pUdpEntry,
                                         TCPIP_OWNER_MODULE_INFO_CLASS Class, PVOID pBuffer,
                                         PDWORD pdwSize) {
-    if (pUdpEntry == nullptr) return ERROR_INVALID_PARAMETER;
-    try {
-        return owner_module(pUdpEntry->dwOwningPid, Class, pBuffer, pdwSize);
-    } catch (...) {
-        return ERROR_NOT_ENOUGH_MEMORY;
-    }
+    return owner_module_of(pUdpEntry, Class, pBuffer, pdwSize);
 }
 
 DWORD WINAPI GetOwnerModuleFromUdp6Entry(PMIB_UDP6ROW_OWNER_MODULE pUdpEntry,
                                          TCPIP_OWNER_MODULE_INFO_CLASS Class, PVOID pBuffer,
                                          PDWORD pdwSize) {
-    if (pUdpEntry == nullptr) return ERROR_INVALID_PARAMETER;
-    try {
-        return owner_module(pUdpEntry->dwOwningPid, Class, pBuffer, pdwSize);
-    } catch (...) {
-        return ERROR_NOT_ENOUGH_MEMORY;
-    }
+    return owner_module_of(pUdpEntry, Class, pBuffer, pdwSize);
 }
 
 }  // extern "C"
