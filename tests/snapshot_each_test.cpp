@@ -10,6 +10,14 @@
 #include <tcptable/snapshot.hpp>
 #include <vector>
 
+#ifdef TCPTABLE_TEST_CLI_OUTPUT
+#include <cstdio>
+#include <cstdlib>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "cli/output.hpp"
+#endif
 #include "linux/test_seams.hpp"
 #include "support/netlink_probe.hpp"
 #include "support/netns_helpers.hpp"
@@ -179,5 +187,121 @@ TEST_F(snapshot_each_test, an_interrupted_dump_stops_with_table_changed_and_no_d
     for (const tcp_row& r : rows) unknown += std::find(all.begin(), all.end(), r) == all.end();
     EXPECT_EQ(unknown, 0u);
 }
+
+#ifdef TCPTABLE_TEST_CLI_OUTPUT
+// The CLI's streaming output (tcptable --unsorted, cli::print_streamed) into a memory stream,
+// with the dump interrupted at datagram `interrupt_at` (0: not at all).
+struct streamed {
+    std::error_code ec;
+    error_info info;
+    std::string text;
+};
+
+streamed print_streamed(const snapshot_options& o, bool json, int interrupt_at) {
+    streamed s;
+    char* data = nullptr;
+    std::size_t size = 0;
+    std::FILE* out = ::open_memstream(&data, &size);
+    if (out == nullptr) throw std::runtime_error("open_memstream failed");
+    detail::test_seams::set_forced_dump_interruption(interrupt_at);
+    try {
+        s.ec = cli::print_streamed(out, o, json, s.info);
+    } catch (...) {
+        detail::test_seams::set_forced_dump_interruption(0);
+        std::fclose(out);
+        std::free(data);
+        throw;
+    }
+    detail::test_seams::set_forced_dump_interruption(0);
+    std::fclose(out);
+    s.text.assign(data, size);
+    std::free(data);
+    return s;
+}
+
+// Each element of a parsed --json array must be the JSON of a row of `all` (the CLI's own
+// row_json of it: every key and value), and none may come twice.
+void expect_rows_of(const nlohmann::json& array, const std::vector<tcp_row>& all) {
+    std::vector<nlohmann::json> known;
+    for (const tcp_row& r : all) known.push_back(cli::row_json(r));
+    std::vector<nlohmann::json> seen;
+    for (const auto& element : array) {
+        EXPECT_NE(std::find(known.begin(), known.end(), element), known.end())
+            << "not a row of the table: " << element.dump();
+        EXPECT_EQ(std::find(seen.begin(), seen.end(), element), seen.end())
+            << "printed twice: " << element.dump();
+        seen.push_back(element);
+    }
+}
+
+// The output as one JSON document, which must be an array ending in a newline; a parse error
+// fails the test (and gives an empty array).
+nlohmann::json parsed_array(const std::string& text) {
+    EXPECT_TRUE(!text.empty() && text.back() == '\n');
+    try {
+        nlohmann::json j = nlohmann::json::parse(text);
+        EXPECT_TRUE(j.is_array()) << text.substr(0, 200);
+        return j.is_array() ? j : nlohmann::json::array();
+    } catch (const nlohmann::json::exception& e) {
+        ADD_FAILURE() << "not one JSON document (" << e.what() << "), ending:\n"
+                      << text.substr(text.size() - std::min<std::size_t>(text.size(), 200));
+        return nlohmann::json::array();
+    }
+}
+
+TEST_F(snapshot_each_test, cli_streamed_json_is_one_whole_array_of_the_table) {
+    snapshot_options o;
+    o.sorted = false;
+    const std::vector<tcp_row> all = whole(o);
+    streamed s = print_streamed(o, true, 0);
+    ASSERT_FALSE(s.ec) << s.ec.message() << ": " << s.info.to_string();
+    nlohmann::json j = parsed_array(s.text);
+    EXPECT_EQ(j.size(), all.size());
+    expect_rows_of(j, all);
+}
+
+// NLM_F_DUMP_INTR on the third datagram: the rows of the first two were printed, and the array
+// is closed after them, so stdout parses as JSON; the error (which the CLI prints on stderr,
+// exiting 1) is table_changed, so the shorter array is never taken for the whole table.
+TEST_F(snapshot_each_test, cli_streamed_json_interrupted_mid_dump_is_a_closed_array_and_an_error) {
+    snapshot_options o;
+    o.sorted = false;
+    const std::vector<tcp_row> all = whole(o);
+    streamed s = print_streamed(o, true, 3);
+    EXPECT_EQ(s.ec, make_error_code(errc::table_changed)) << s.ec.message();
+    EXPECT_NE(s.info.message.find("NLM_F_DUMP_INTR"), std::string::npos) << s.info.message;
+    nlohmann::json j = parsed_array(s.text);
+    EXPECT_FALSE(j.empty());
+    EXPECT_LT(j.size(), all.size());
+    expect_rows_of(j, all);
+}
+
+// Interrupted on the first datagram, before any row: nothing is printed (as when snapshot()
+// fails in the sorted path) and the error is the same.
+TEST_F(snapshot_each_test, cli_streamed_output_interrupted_before_any_row_prints_nothing) {
+    snapshot_options o;
+    o.sorted = false;
+    for (bool json : {true, false}) {
+        streamed s = print_streamed(o, json, 1);
+        EXPECT_EQ(s.ec, make_error_code(errc::table_changed)) << s.ec.message();
+        EXPECT_EQ(s.text, "") << (json ? "json" : "text");
+    }
+}
+
+// Text: the header once, then the rows printed before the interruption, each on its line.
+TEST_F(snapshot_each_test, cli_streamed_text_interrupted_mid_dump_keeps_the_header_and_rows) {
+    snapshot_options o;
+    o.sorted = false;
+    const std::size_t total = whole(o).size();
+    streamed s = print_streamed(o, false, 3);
+    EXPECT_EQ(s.ec, make_error_code(errc::table_changed)) << s.ec.message();
+    ASSERT_TRUE(s.text.starts_with("Proto ")) << s.text.substr(0, 200);
+    EXPECT_EQ(s.text.find("Proto ", 1), std::string::npos) << "header printed twice";
+    ASSERT_EQ(s.text.back(), '\n');
+    const auto lines = static_cast<std::size_t>(std::count(s.text.begin(), s.text.end(), '\n'));
+    EXPECT_GT(lines, 1u);         // the header and some rows
+    EXPECT_LT(lines, total + 1);  // not the whole table
+}
+#endif
 
 }  // namespace

@@ -503,30 +503,12 @@ int run(int argc, char** argv, bool stdout_closed) {
     }
     if (unsorted && !want_udp && !pids && !show_info && !count) {
         // Streaming: each batch is printed as the backend reads it (a netlink datagram), so
-        // the table is never held whole (tcptable::snapshot_each).
-        tcptable::cli::print_options popts;
-        std::optional<tcptable::cli::json_writer> jw;
-        if (json) jw.emplace(stdout);
-        bool header = true;
-        tcptable::snapshot_each(
-            opts,
-            [&](std::span<const tcptable::tcp_row> rows) {
-                if (jw) {
-                    for (const tcptable::tcp_row& r : rows) jw->row(r);
-                    return;
-                }
-                popts.header = header;
-                header = false;
-                tcptable::cli::print_text_rows(stdout, rows, popts);
-            },
-            ec, &info);
-        // Rows already printed stay printed; the error says the table is incomplete.
-        if (ec) return report(ec, info);
-        if (jw)
-            jw->finish();
-        else if (header)
-            tcptable::cli::print_text_rows(stdout, {}, popts);
+        // the table is never held whole (tcptable::snapshot_each). A dump that fails after
+        // some rows leaves them printed (a closed JSON array) and is reported as any error is:
+        // one line on stderr, exit 1.
+        ec = tcptable::cli::print_streamed(stdout, opts, json, info);
         tcptable::cli::flush_out(stdout);
+        if (ec) return report(ec, info);
         return 0;
     }
     tcptable::tcp_table table;

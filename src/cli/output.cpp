@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <tcptable/process.hpp>
 #include <unordered_map>
 
@@ -356,6 +357,37 @@ void json_writer::row(const udp_row& r) {
 void json_writer::finish() {
     buf_.append(std::string_view(first_ ? "]\n" : "\n]\n"));
     flush(out_, buf_);
+}
+
+std::error_code print_streamed(std::FILE* out, const snapshot_options& options, bool json,
+                               error_info& info) {
+    print_options popts;
+    std::optional<json_writer> jw;
+    if (json) jw.emplace(out);
+    bool delivered = false;  // a batch has been printed (or, for JSON, buffered)
+    std::error_code ec;
+    snapshot_each(
+        options,
+        [&](std::span<const tcp_row> rows) {
+            if (jw) {
+                for (const tcp_row& r : rows) jw->row(r);
+            } else {
+                popts.header = !delivered;
+                print_text_rows(out, rows, popts);
+            }
+            delivered = true;
+        },
+        ec, &info);
+    // Failed before any row: nothing printed, as when snapshot() fails (the array's "[" is still
+    // in the writer's buffer, which is dropped).
+    if (ec && !delivered) return ec;
+    // Failed after some rows (errc::table_changed: the kernel flagged the dump NLM_F_DUMP_INTR):
+    // they stay printed and the array is closed.
+    if (jw)
+        jw->finish();
+    else if (!delivered)
+        print_text_rows(out, {}, popts);  // an empty table: the header alone
+    return ec;
 }
 
 void print_json(std::FILE* out, const tcp_table& table, const udp_table& udp,

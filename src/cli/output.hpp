@@ -11,6 +11,8 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <system_error>
+#include <tcptable/snapshot.hpp>
 #include <tcptable/statistics.hpp>
 #include <tcptable/tcp_table.hpp>
 #include <tcptable/udp.hpp>
@@ -90,6 +92,16 @@ class json_writer {
     fmt::memory_buffer buf_;
     bool first_ = true;
 };
+
+// The streaming --unsorted output: the TCP rows of tcptable::snapshot_each(options), printed a
+// batch at a time as text (print_text_rows, one header) or as a json_writer array. Returns the
+// snapshot's error, with `info`, for the caller to report (stderr, exit 1). Once rows have been
+// printed they stay printed, and a JSON array is closed, so what `out` holds is always a whole
+// document; the error is what says the table is incomplete. An error before any row prints
+// nothing, as every mode prints nothing for a snapshot that fails. Throws write_error; the
+// caller flushes `out`.
+std::error_code print_streamed(std::FILE* out, const snapshot_options& options, bool json,
+                               error_info& info);
 
 // Writes the MIB_TCPSTATS counters, as "Name value" lines or as one JSON object.
 void print_statistics(std::FILE* out, const tcp_statistics& s, bool json);
