@@ -32,8 +32,11 @@
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <tcptable/udp.hpp>
 #include <thread>
 #include <vector>
+
+#include "support/capture_files.hpp"
 
 namespace {
 
@@ -751,6 +754,155 @@ TEST(serve, a_failed_scrape_answers_500_and_logs_one_line) {
     EXPECT_EQ(sum_of(good.body, "tcptable_tcp_num_conns"), 2);
 }
 
+// ---------------------------------------------------------------------------------------------
+// -u: the UDP sockets, on /metrics as `--format prometheus -u` prints them.
+
+// The stdout of `tcptable ARGS...`, bounded by timeout(1); `status` is its exit status.
+std::string run_cli(const std::vector<std::string>& args, int& status) {
+    std::string cmd = "timeout 60 " + std::string(TCPTABLE_CLI);
+    for (const auto& a : args) cmd += " '" + a + "'";
+    std::string out;
+    std::FILE* p = ::popen(cmd.c_str(), "r");
+    if (p == nullptr) {
+        status = -1;
+        return out;
+    }
+    char buf[4096];
+    for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, p)) > 0;) out.append(buf, n);
+    int rc = ::pclose(p);
+    status = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+    return out;
+}
+
+// The lines of `metrics` about the metric family `name`: its HELP, TYPE and samples, in order.
+std::string family_lines(const std::string& metrics, const std::string& name) {
+    std::string out;
+    std::istringstream lines(metrics);
+    std::string line;
+    while (std::getline(lines, line)) {
+        const bool sample = line.rfind(name + "{", 0) == 0 || line.rfind(name + " ", 0) == 0;
+        const bool meta = line.rfind("# HELP " + name + " ", 0) == 0 ||
+                          line.rfind("# TYPE " + name + " ", 0) == 0;
+        if (sample || meta) out += line + "\n";
+    }
+    return out;
+}
+
+TEST(serve, u_serves_the_udp_sockets_as_format_prometheus_u_prints_them) {
+    held_root root;
+    root.write("net/udp", tcptable::testing::read_netlink_file("loopback.udp"));
+    root.write("net/udp6", tcptable::testing::read_netlink_file("loopback.udp6"));
+    // The expected counts: what the library reads from the same files.
+    tcptable::snapshot_options o;
+    o.backend = tcptable::backend_kind::procfs;
+    o.proc_root = root.str();
+    std::uint64_t counts[2][2] = {};  // [ipv6][connected]
+    for (const tcptable::udp_row& r : tcptable::snapshot_udp(o))
+        counts[r.family() == tcptable::ip_family::ipv6][r.connected()]++;
+    // The captures hold both kinds in both families, so a swapped label shows.
+    for (auto& family : counts)
+        for (auto n : family) ASSERT_GT(n, 0u);
+
+    const std::vector<std::vector<std::string>> flag_sets = {{"-u"}, {"-t", "-u"}, {}, {"-t"}};
+    for (const auto& flags : flag_sets) {
+        const bool udp = std::find(flags.begin(), flags.end(), "-u") != flags.end();
+        const bool tcp = !udp || flags.size() == 2;
+        std::string which;
+        for (const auto& f : flags) which += f + " ";
+        SCOPED_TRACE(which.empty() ? "(no flags)" : which);
+        std::vector<std::string> global = flags;
+        for (const auto& a : procfs_args(root)) global.push_back(a);
+
+        int status = 0;
+        std::vector<std::string> once_args = global;
+        once_args.insert(once_args.end(), {"--format", "prometheus"});
+        const std::string once = run_cli(once_args, status);
+        ASSERT_EQ(status, 0) << once;
+
+        serve_process server({}, global);
+        std::uint16_t port = server.wait_listening();
+        ASSERT_NE(port, 0) << server.failure();
+        auto get = parse(http_exchange(port, get_metrics));
+        ASSERT_EQ(get.status, 200) << get.body;
+        // The one-shot exposition, then serve's own counters.
+        EXPECT_EQ(get.body.substr(0, once.size()), once);
+        EXPECT_EQ(get.body.find("# HELP tcptable_exporter_scrapes_total ", once.size()),
+                  once.size());
+
+        const std::string udp_lines = family_lines(get.body, "tcptable_udp_sockets");
+        if (udp) {
+            EXPECT_EQ(udp_lines, family_lines(once, "tcptable_udp_sockets"));
+            EXPECT_NE(udp_lines.find("# TYPE tcptable_udp_sockets gauge\n"), std::string::npos);
+            for (int f = 0; f < 2; ++f)
+                for (int c = 0; c < 2; ++c) {
+                    const std::string sample = std::string("tcptable_udp_sockets{family=\"") +
+                                               (f ? "ipv6" : "ipv4") + "\",connected=\"" +
+                                               (c ? "true" : "false") + "\"} " +
+                                               std::to_string(counts[f][c]) + "\n";
+                    EXPECT_NE(udp_lines.find(sample), std::string::npos) << sample << "not in:\n"
+                                                                         << udp_lines;
+                }
+        } else {
+            EXPECT_EQ(udp_lines, "");
+        }
+        if (tcp) {
+            expect_consistent(get.body, "TCP with " + which);
+        } else {
+            EXPECT_EQ(sum_of(get.body, "tcptable_connections"), -1) << get.body;
+            EXPECT_EQ(sum_of(get.body, "tcptable_tcp_num_conns"), -1) << get.body;
+        }
+
+        // OpenMetrics: the same UDP samples, "# EOF" last.
+        auto om = parse(http_exchange(port,
+                                      "GET /metrics HTTP/1.1\r\nHost: x\r\nAccept: "
+                                      "application/openmetrics-text; version=1.0.0\r\n"
+                                      "Connection: close\r\n\r\n"));
+        ASSERT_EQ(om.status, 200);
+        EXPECT_EQ(om.headers["content-type"],
+                  "application/openmetrics-text; version=1.0.0; charset=utf-8");
+        EXPECT_EQ(family_lines(om.body, "tcptable_udp_sockets"), udp_lines);
+        EXPECT_TRUE(om.body.ends_with("# EOF\n")) << om.body.substr(om.body.size() - 100);
+
+        if (udp && have("promtool")) {
+            fs::path file = fs::path(::testing::TempDir()) /
+                            ("serve_udp_metrics_" + std::to_string(::getpid()) + ".txt");
+            std::ofstream(file) << get.body;
+            std::string cmd = "promtool check metrics < " + file.string() + " >/dev/null 2>&1";
+            EXPECT_EQ(std::system(cmd.c_str()), 0) << get.body;
+            fs::remove(file);
+        }
+        ::kill(server.pid(), SIGTERM);
+        auto st = server.wait_exit(10s);
+        EXPECT_TRUE(st.exited && st.code == 0) << st.code;
+    }
+}
+
+// A UDP table that cannot be read: at start-up exit 1 before listening (in
+// bad_options_fail_at_start_up_before_listening); once serving, a scrape answers 500 with the
+// cause and logs it, and the next good read answers 200 again.
+TEST(serve, u_a_failed_udp_read_answers_500_and_logs_one_line) {
+    held_root root;
+    root.write("net/udp", tcptable::testing::read_netlink_file("loopback.udp"));
+    std::vector<std::string> global = {"-u"};
+    for (const auto& a : procfs_args(root)) global.push_back(a);
+    serve_process server({}, global);
+    std::uint16_t port = server.wait_listening();
+    ASSERT_NE(port, 0) << server.failure();
+
+    root.write("net/udp", tcptable::testing::read_netlink_file("loopback.udp") + "not a row\n");
+    auto bad = parse(http_exchange(port, get_metrics));
+    EXPECT_EQ(bad.status, 500);
+    EXPECT_NE(bad.body.find("reading the UDP table: "), std::string::npos) << bad.body;
+    EXPECT_NE(bad.body.find(root.str() + "/net/udp"), std::string::npos) << bad.body;
+    std::string line = server.stderr_line(5s);
+    EXPECT_EQ(line.rfind("tcptable: scrape failed: reading the UDP table: ", 0), 0u) << line;
+
+    root.write("net/udp", tcptable::testing::read_netlink_file("loopback.udp"));
+    auto good = parse(http_exchange(port, get_metrics));
+    EXPECT_EQ(good.status, 200);
+    EXPECT_GT(sum_of(good.body, "tcptable_udp_sockets"), 0) << good.body;
+}
+
 // Start-up reads the table and the counters once: options that cannot work end serve with
 // exit code 1 and the cause, before it listens.
 TEST(serve, bad_options_fail_at_start_up_before_listening) {
@@ -765,6 +917,8 @@ TEST(serve, bad_options_fail_at_start_up_before_listening) {
         {{"--backend", "iphlpapi"}, "backend iphlpapi is not available"},
         // A table and no counters.
         {{"--backend", "procfs", "--proc-root", small}, small + "/net/snmp"},
+        // -u: a proc root without net/udp.
+        {{"-u", "--backend", "procfs", "--proc-root", small}, small + "/net/udp"},
     };
     for (const auto& c : cases) {
         serve_process server({}, c.args);

@@ -377,8 +377,8 @@ TEST(udp_live, cli_text_prometheus_and_usage_errors) {
         }
         if (udp4 != 4 || udp6 != 4) return "text rows: " + out;
         // Usage errors, exit 2.
-        for (const char* args :
-             {"-u --state LISTEN", "-u --watch", "-u --stats", "-u --count", "-u serve"}) {
+        for (const char* args : {"-u --state LISTEN", "-u --watch", "-u --stats", "-u --count",
+                                 "-u --all-netns serve"}) {
             int rc = std::system((cli + " " + args + " >/dev/null 2>&1").c_str());
             if (!WIFEXITED(rc) || WEXITSTATUS(rc) != 2)
                 return std::string("tcptable ") + args + ": exit status " + std::to_string(rc);

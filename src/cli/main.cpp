@@ -293,9 +293,9 @@ int run(int argc, char** argv, bool stdout_closed) {
     textfile_opt->excludes(json_opt);
     textfile_opt->excludes(count_opt);
     textfile_opt->excludes(stats_opt);
-    // UDP snapshots only: no UDP counters, watcher or state summary.
+    // UDP snapshots only: no UDP counters, watcher or state summary. serve takes -u as
+    // --format prometheus does (tcptable_udp_sockets).
     for (CLI::Option* tcp_only : {count_opt, stats_opt, watch_opt}) udp_opt->excludes(tcp_only);
-    serve_cmd->excludes(udp_opt);
     udp_opt->excludes(all_netns_opt);
     udp_opt->excludes(info_opt);
 
@@ -434,6 +434,8 @@ int run(int argc, char** argv, bool stdout_closed) {
         tcptable::cli::serve_options how;
         how.all_netns = all_netns;
         how.names = names;
+        how.tcp = want_tcp;
+        how.udp = want_udp;
         return tcptable::cli::serve(listen, serve_limits, opts, how);
     }
     if (to_textfile) {

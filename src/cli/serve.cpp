@@ -8,6 +8,7 @@
 #include <tcptable/asio.hpp>
 #include <tcptable/namespaces.hpp>
 #include <tcptable/statistics.hpp>
+#include <tcptable/udp.hpp>
 
 // Boost 1.74's asio/awaitable.hpp uses std::exchange without including <utility>.
 #include <utility>
@@ -79,52 +80,83 @@ struct scrape_result {
     std::string om_text;  // the metrics as OpenMetrics, when ok
 };
 
-// Reads the table of every namespace, or of the one, and the counters, and renders both
-// formats (counting the rows is the work; rendering the counts twice is cheap). Blocking: run
-// it on the helper thread.
+// The TCP part of a read: the table of every namespace, or `table`, and the counters, rendered
+// in both formats into `out`. False, with what went wrong in out.text, when a read fails.
+bool render_tcp(const snapshot_options& options, const statistics_options& stats_options,
+                const serve_options& how, const tcp_table* table, scrape_result& out) {
+    std::error_code ec;
+    error_info info;
+    metrics_model model;
+    if (how.all_netns) {
+        all_namespaces all = snapshot_all_namespaces(options, ec, &info);
+        if (ec) {
+            out.text = "reading the TCP tables: " + describe(ec, info) + "\n";
+            return false;
+        }
+        // The counters are the caller's namespace's; num_conns counts its table.
+        static const tcp_table none;
+        const tcp_table* own = &none;
+        for (const auto& ns : all.namespaces)
+            if (ns.own) own = &ns.table;
+        tcp_statistics st = statistics(stats_options, *own, ec, &info);
+        if (ec) {
+            out.text = "reading the TCP counters: " + describe(ec, info) + "\n";
+            return false;
+        }
+        model = count_namespaces(all, st);
+    } else {
+        tcp_statistics st = statistics(stats_options, *table, ec, &info);
+        if (ec) {
+            out.text = "reading the TCP counters: " + describe(ec, info) + "\n";
+            return false;
+        }
+        model = count_table(*table, st);
+    }
+    exposition text_how, om_how;
+    text_how.names = om_how.names = how.names;
+    om_how.openmetrics = true;
+    out.text = render(model, text_how);
+    out.om_text = render(model, om_how);
+    return true;
+}
+
+// The UDP table serve counts: every UDP socket of the options' family and namespace (a UDP
+// socket has no state to filter), as `tcptable -u --format prometheus` counts them.
+snapshot_options udp_options(snapshot_options options) {
+    options.states = state_set::all();
+    return options;
+}
+
+// Reads the table of every namespace, or of the one, and the counters (with how.tcp), and the
+// UDP table (with how.udp), and renders both formats (counting the rows is the work; rendering
+// the counts twice is cheap). `table` is the TCP table already read: null with all_netns or
+// without how.tcp. Blocking: run it on the helper thread.
 std::shared_ptr<scrape_result> read_and_render(const snapshot_options& options,
                                                const statistics_options& stats_options,
                                                const serve_options& how, const tcp_table* table) {
     auto r = std::make_shared<scrape_result>();
     try {
-        std::error_code ec;
-        error_info info;
-        metrics_model model;
-        if (how.all_netns) {
-            all_namespaces all = snapshot_all_namespaces(options, ec, &info);
+        if (how.tcp && !render_tcp(options, stats_options, how, table, *r)) return r;
+        if (how.udp) {
+            std::error_code ec;
+            error_info info;
+            udp_table udp = snapshot_udp(udp_options(options), ec, &info);
             if (ec) {
-                r->text = "reading the TCP tables: " + describe(ec, info) + "\n";
+                r->text = "reading the UDP table: " + describe(ec, info) + "\n";
+                r->om_text.clear();
                 return r;
             }
-            // The counters are the caller's namespace's; num_conns counts its table.
-            static const tcp_table none;
-            const tcp_table* own = &none;
-            for (const auto& ns : all.namespaces)
-                if (ns.own) own = &ns.table;
-            tcp_statistics st = statistics(stats_options, *own, ec, &info);
-            if (ec) {
-                r->text = "reading the TCP counters: " + describe(ec, info) + "\n";
-                return r;
-            }
-            model = count_namespaces(all, st);
-        } else {
-            tcp_statistics st = statistics(stats_options, *table, ec, &info);
-            if (ec) {
-                r->text = "reading the TCP counters: " + describe(ec, info) + "\n";
-                return r;
-            }
-            model = count_table(*table, st);
+            exposition text_how, om_how;
+            om_how.openmetrics = true;
+            append_udp_metrics(r->text, udp, text_how);
+            append_udp_metrics(r->om_text, udp, om_how);
         }
-        exposition text_how, om_how;
-        text_how.names = om_how.names = how.names;
-        om_how.openmetrics = true;
-        r->text = render(model, text_how);
-        r->om_text = render(model, om_how);
         r->ok = true;
     } catch (const std::exception& e) {
         // An exception leaving a thread_pool handler would end the process.
         r->ok = false;
         r->text = std::string("rendering the metrics: ") + e.what() + "\n";
+        r->om_text.clear();
     }
     return r;
 }
@@ -166,8 +198,9 @@ class metrics_source : public std::enable_shared_from_this<metrics_source> {
     void start() {
         in_flight_ = true;
         ++counters_.table_reads;
-        if (how_.all_netns) {
-            // Every namespace is one blocking call: the helper thread makes it.
+        if (how_.all_netns || !how_.tcp) {
+            // Every namespace is one blocking call, and so is a UDP table alone: the helper
+            // thread makes it.
             asio::post(helper_, [self = shared_from_this(),
                                  work = asio::make_work_guard(io_)]() mutable {
                 auto r = read_and_render(self->options_, self->stats_options_, self->how_, nullptr);
@@ -192,6 +225,7 @@ class metrics_source : public std::enable_shared_from_this<metrics_source> {
         // The counters are a file read too (in another namespace, a thread of its own), and
         // rendering a big table takes a while: both on the helper thread. num_conns is counted
         // from this very table, so it always equals the sum of tcptable_connections.
+        // With -u the UDP table is read there too, after the TCP one.
         asio::post(helper_, [self = shared_from_this(), table = std::move(table),
                              work = asio::make_work_guard(io_)]() mutable {
             auto r = read_and_render(self->options_, self->stats_options_, self->how_, &table);
@@ -567,11 +601,14 @@ int serve(const std::string& listen, const serve_limits& limits,
         std::error_code ec;
         error_info info;
         tcp_table table;
-        if (how.all_netns)
-            snapshot_all_namespaces(options, ec, &info);
-        else
-            table = snapshot(options, ec, &info);
-        if (!ec) statistics(so, table, ec, &info);
+        if (how.tcp) {
+            if (how.all_netns)
+                snapshot_all_namespaces(options, ec, &info);
+            else
+                table = snapshot(options, ec, &info);
+            if (!ec) statistics(so, table, ec, &info);
+        }
+        if (!ec && how.udp) snapshot_udp(udp_options(options), ec, &info);
         if (ec) {
             std::fprintf(stderr, "tcptable: %s\n", describe(ec, info).c_str());
             return 1;

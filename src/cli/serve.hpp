@@ -31,10 +31,16 @@ struct serve_limits {
     double idle_timeout_seconds = 10;
 };
 
-// What /metrics shows.
+// What /metrics shows: the tables of `tcptable --format prometheus` with the same -t / -u.
 struct serve_options {
     bool all_netns = false;  // every network namespace, labelled netns (snapshot_all_namespaces)
     metric_names names = metric_names::tcptable;
+    // The TCP metrics (connections, listeners, the tcptable_tcp_* counters): without -u, or
+    // with -t -u.
+    bool tcp = true;
+    // tcptable_udp_sockets{family,connected} (append_udp_metrics), from one snapshot_udp of
+    // every UDP socket per read: with -u. Not with all_netns (the CLI refuses -u --all-netns).
+    bool udp = false;
 };
 
 // Serves GET and HEAD /metrics on `listen` ("HOST:PORT", "[V6]:PORT"; port 0 picks one) until
