@@ -877,6 +877,36 @@ TEST(serve, u_serves_the_udp_sockets_as_format_prometheus_u_prints_them) {
     }
 }
 
+// --textfile takes -t / -u as --format prometheus does: the file holds what it prints.
+TEST(serve, textfile_with_u_writes_what_format_prometheus_u_prints) {
+    held_root root;
+    root.write("net/udp", tcptable::testing::read_netlink_file("loopback.udp"));
+    root.write("net/udp6", tcptable::testing::read_netlink_file("loopback.udp6"));
+    const std::string file = root.str() + "/metrics.prom";
+    for (const std::vector<std::string>& flags :
+         std::vector<std::vector<std::string>>{{"-u"}, {"-t", "-u"}, {}}) {
+        std::vector<std::string> global = flags;
+        for (const auto& a : procfs_args(root)) global.push_back(a);
+        SCOPED_TRACE(flags.empty() ? "(no flags)" : flags.back() + " " + flags.front());
+        int status = 0;
+        std::vector<std::string> once_args = global;
+        once_args.insert(once_args.end(), {"--format", "prometheus"});
+        const std::string once = run_cli(once_args, status);
+        ASSERT_EQ(status, 0) << once;
+        std::vector<std::string> textfile_args = global;
+        textfile_args.insert(textfile_args.end(), {"--textfile", file});
+        EXPECT_EQ(run_cli(textfile_args, status), "");
+        ASSERT_EQ(status, 0);
+        std::ifstream in(file);
+        const std::string written((std::istreambuf_iterator<char>(in)),
+                                  std::istreambuf_iterator<char>());
+        EXPECT_EQ(written, once);
+        const bool udp = !flags.empty();
+        EXPECT_EQ(written.find("# TYPE tcptable_udp_sockets gauge\n") != std::string::npos, udp);
+        EXPECT_EQ(written.find("tcptable_connections{") != std::string::npos, flags.size() != 1);
+    }
+}
+
 // A UDP table that cannot be read: at start-up exit 1 before listening (in
 // bad_options_fail_at_start_up_before_listening); once serving, a scrape answers 500 with the
 // cause and logs it, and the next good read answers 200 again.

@@ -102,10 +102,9 @@ int report(const std::error_code& ec, const tcptable::error_info& info) {
     return exit_runtime_error;
 }
 
-// The Prometheus exposition (0.0.4 text format) of one table or of every namespace's, for
-// --format prometheus and --textfile; warnings for namespaces not read go to stderr.
-int prometheus_once(const tcptable::snapshot_options& opts, bool all_netns,
-                    tcptable::cli::metric_names names, std::string& text) {
+// The TCP part of prometheus_once: one table or every namespace's, and the counters.
+int prometheus_tcp(const tcptable::snapshot_options& opts, bool all_netns,
+                   tcptable::cli::metric_names names, std::string& text) {
     std::error_code ec;
     tcptable::error_info info;
     tcptable::statistics_options so;
@@ -134,11 +133,32 @@ int prometheus_once(const tcptable::snapshot_options& opts, bool all_netns,
     return 0;
 }
 
+// The Prometheus exposition (0.0.4 text format) for --format prometheus and --textfile: the TCP
+// metrics (`tcp`: no -u, or -t -u) then tcptable_udp_sockets (`udp`: -u); warnings for
+// namespaces not read go to stderr. Returns the exit code.
+int prometheus_once(const tcptable::snapshot_options& opts, bool all_netns,
+                    tcptable::cli::metric_names names, bool tcp, bool udp, std::string& text) {
+    text.clear();
+    if (tcp) {
+        if (int rc = prometheus_tcp(opts, all_netns, names, text)) return rc;
+    }
+    if (udp) {
+        std::error_code ec;
+        tcptable::error_info info;
+        tcptable::snapshot_options uo = opts;
+        uo.states = tcptable::state_set::all();
+        tcptable::udp_table udp_rows = tcptable::snapshot_udp(uo, ec, &info);
+        if (ec) return report(ec, info);
+        tcptable::cli::append_udp_metrics(text, udp_rows);
+    }
+    return 0;
+}
+
 // --textfile: the exposition written atomically to `path`, once, or with --watch every
 // `interval` seconds until SIGINT/SIGTERM (or `limit` seconds, when not 0).
 int write_textfile(const tcptable::snapshot_options& opts, bool all_netns,
-                   tcptable::cli::metric_names names, const std::string& path, bool periodic,
-                   double interval, double limit) {
+                   tcptable::cli::metric_names names, bool tcp, bool udp, const std::string& path,
+                   bool periodic, double interval, double limit) {
 #ifndef _WIN32
     sigset_t stop_signals;
     sigemptyset(&stop_signals);
@@ -150,7 +170,7 @@ int write_textfile(const tcptable::snapshot_options& opts, bool all_netns,
 #endif
     for (;;) {
         std::string text;
-        if (int rc = prometheus_once(opts, all_netns, names, text)) return rc;
+        if (int rc = prometheus_once(opts, all_netns, names, tcp, udp, text)) return rc;
         std::string why = tcptable::cli::write_file_atomically(path, text);
         if (!why.empty()) {
             std::fprintf(stderr, "tcptable: --textfile: %s\n", why.c_str());
@@ -441,8 +461,8 @@ int run(int argc, char** argv, bool stdout_closed) {
     if (to_textfile) {
         opts.sorted = false;
         opts.owner_pids = false;
-        return write_textfile(opts, all_netns, names, textfile, watching, watch_seconds,
-                              watch_limit);
+        return write_textfile(opts, all_netns, names, want_tcp, want_udp, textfile, watching,
+                              watch_seconds, watch_limit);
     }
     // Every other mode writes its result to stdout: refused now rather than after the work
     // (a watcher would run until its first event).
@@ -457,16 +477,7 @@ int run(int argc, char** argv, bool stdout_closed) {
     tcptable::error_info info;
     if (format == "prometheus") {
         std::string text;
-        if (want_tcp) {
-            if (int rc = prometheus_once(opts, all_netns, names, text)) return rc;
-        }
-        if (want_udp) {
-            tcptable::snapshot_options uo = opts;
-            uo.states = tcptable::state_set::all();
-            tcptable::udp_table udp_rows = tcptable::snapshot_udp(uo, ec, &info);
-            if (ec) return report(ec, info);
-            tcptable::cli::append_udp_metrics(text, udp_rows);
-        }
+        if (int rc = prometheus_once(opts, all_netns, names, want_tcp, want_udp, text)) return rc;
         tcptable::cli::write_out(stdout, text);
         tcptable::cli::flush_out(stdout);
         return 0;
