@@ -6,8 +6,10 @@
 # The script runs in a private namespace of its own (unshare -n): the namespaces read are its
 # own, that one, and whatever other namespaces the machine has.
 #
-#   bench/all_netns_cost.sh [BUILD_DIR] [OUT_DIR]      NAMESPACES=20 RUNS=21
+#   bench/all_netns_cost.sh [BUILD_DIR] [OUT_DIR]      NAMESPACES=20 RUNS=21 [PEER_CLI=PATH]
 #
+# PEER_CLI: another tcptable binary (an older build) whose --all-netns is measured in the same
+# run, between two measurements of this one's, for a before/after ratio under the same load.
 # Wall time of whole runs (output to /dev/null), median/min/max of RUNS. Writes
 # OUT_DIR/all_netns_cost.md. Needs root and python3 (the listeners).
 set -euo pipefail
@@ -74,6 +76,10 @@ measure() {
     echo "|---|---:|---:|---:|"
     measure "tcptable (this namespace only)" "$cli"
     measure "tcptable --all-netns" "$cli" --all-netns
+    if [[ -n ${PEER_CLI:-} ]]; then
+        measure "PEER_CLI --all-netns ($PEER_CLI)" "$PEER_CLI" --all-netns
+        measure "tcptable --all-netns (again, after the peer)" "$cli" --all-netns
+    fi
     measure "tcptable --all-netns -p" "$cli" --all-netns -p
     measure "tcptable --all-netns --format prometheus" "$cli" --all-netns --format prometheus
     # The peer: what one would do without --all-netns, ss once in each namespace made here.

@@ -14,11 +14,13 @@
 #include <cstdlib>
 #include <future>
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
 #include <tcptable/namespaces.hpp>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "linux/cgroup.hpp"
@@ -326,6 +328,75 @@ TEST(all_netns, a_namespace_deleted_mid_scan_is_skipped_and_counted) {
     EXPECT_EQ(find(all, gone.name()), nullptr);
     EXPECT_NE(find(all, keep.name()), nullptr);
     for (const auto& n : all.unreadable_names) EXPECT_NE(n, gone.name());
+}
+
+// The namespaces are read several at a time; what comes back is what reading them one after
+// another gives: every namespace of this test with exactly its own listener, in the same order,
+// with the same names, inodes and rows, on each backend and with owners.
+TEST(all_netns, reading_namespaces_at_once_gives_what_one_after_another_gives) {
+    NEEDS_ROOT_AND_IP();
+    constexpr int count = 12;  // more than the default number of readers on a small machine
+    std::vector<std::unique_ptr<named_netns>> made;
+    std::vector<std::unique_ptr<listener_in>> listeners;
+    for (int i = 0; i < count; ++i) {
+        made.push_back(std::make_unique<named_netns>("par" + std::to_string(i)));
+        ASSERT_TRUE(made.back()->ok()) << "ip netns add failed";
+        listeners.push_back(std::make_unique<listener_in>(made.back()->path(), 0));
+        ASSERT_EQ(listeners.back()->error(), "");
+    }
+    struct reset_workers {
+        ~reset_workers() { detail::test_seams::set_netns_read_workers(0); }
+    } reset;
+    // This test's part of a result: its namespaces in the order listed, with their rows.
+    auto ours = [&](const all_namespaces& all) {
+        std::vector<std::tuple<std::string, std::uint64_t, std::vector<tcp_row>>> out;
+        for (const auto& ns : all.namespaces)
+            for (const auto& m : made)
+                if (ns.name == m->name())
+                    out.emplace_back(ns.name, ns.inode,
+                                     std::vector<tcp_row>(ns.table.begin(), ns.table.end()));
+        return out;
+    };
+    for (auto backend : {backend_kind::automatic, backend_kind::procfs}) {
+        for (bool owners : {false, true}) {
+            SCOPED_TRACE(std::string(to_string(backend)) + (owners ? " -p" : ""));
+            snapshot_options o;
+            o.backend = backend;
+            o.owner_pids = owners;
+            std::map<int, all_namespaces> by_workers;
+            for (int workers : {1, 4, 8}) {
+                detail::test_seams::set_netns_read_workers(workers);
+                std::error_code ec;
+                error_info info;
+                by_workers[workers] = snapshot_all_namespaces(o, ec, &info);
+                ASSERT_FALSE(ec) << workers << ": " << ec.message() << ": " << info.to_string();
+            }
+            const auto serial = ours(by_workers[1]);
+            ASSERT_EQ(serial.size(), std::size_t(count));
+            for (int i = 0; i < count; ++i) {
+                // Named namespaces are listed by name: par0, par1, par10, par11, par2, ...
+                const auto& [name, inode, rows] = serial[std::size_t(i)];
+                auto it = std::find_if(made.begin(), made.end(),
+                                       [&](const auto& m) { return m->name() == name; });
+                ASSERT_NE(it, made.end());
+                const listener_in& l = *listeners[std::size_t(it - made.begin())];
+                EXPECT_EQ(inode, ns_inode((*it)->path())) << name;
+                ASSERT_EQ(rows.size(), 1u) << name;
+                EXPECT_EQ(rows[0].inode, l.inode()) << name;
+                EXPECT_EQ(rows[0].local_port, l.port()) << name;
+                EXPECT_EQ(rows[0].pid, owners ? std::uint32_t(::getpid()) : 0u) << name;
+                if (i > 0) {
+                    EXPECT_LT(std::get<0>(serial[std::size_t(i) - 1]), name);
+                }
+            }
+            for (int workers : {4, 8}) {
+                EXPECT_EQ(ours(by_workers[workers]), serial) << workers << " readers";
+                // The caller's namespace first, whatever finished first.
+                ASSERT_FALSE(by_workers[workers].namespaces.empty());
+                EXPECT_TRUE(by_workers[workers].namespaces.front().own);
+            }
+        }
+    }
 }
 
 TEST(all_netns, unprivileged_user_gets_its_own_namespace_and_a_counted_warning) {

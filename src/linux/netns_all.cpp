@@ -7,11 +7,15 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
+#include <exception>
 #include <map>
 #include <string>
+#include <thread>
+#include <utility>
 #include <vector>
 
 #include "../common/backend.hpp"
@@ -153,6 +157,85 @@ bool refused_error(const std::error_code& ec) {
     return ec.category() == std::system_category() && is_refusal(ec.value());
 }
 
+// What reading one namespace gave; folded into the result in discovery order afterwards.
+struct ns_read {
+    read_outcome outcome = read_outcome::read;
+    namespace_table table;  // named and tagged; its rows when outcome is read and !ec
+    std::error_code ec;
+    error_info info;
+    std::exception_ptr failure;  // an exception (bad_alloc), rethrown on the calling thread
+};
+
+// Reads namespace `ino`: opens it (pinning it by descriptor, unless it is the caller's own) and
+// takes one snapshot inside it. Blocking; safe to run on several threads at once (each read
+// has its own descriptors and its own thread inside the namespace).
+ns_read read_one(const snapshot_options& inner_options, std::uint64_t ino, const found_ns& ns) {
+    ns_read r;
+    namespace_table& t = r.table;
+    t.inode = ino;
+    t.own = ns.own;
+    t.pid = ns.pids.empty() ? 0 : ns.pids.front();
+    t.name = !ns.run_name.empty() ? ns.run_name
+             : t.pid != 0         ? "pid:" + std::to_string(t.pid)
+                                  : "inode:" + std::to_string(ino);
+    snapshot_options inner = inner_options;
+    unique_fd fd;
+    if (ns.own) {
+        inner.netns.clear();
+    } else {
+        r.outcome = open_ns(ns, fd);
+        if (r.outcome != read_outcome::read) return r;
+        // The descriptor pins the namespace: it cannot vanish during the read.
+        inner.netns = "/proc/self/fd/" + std::to_string(fd.get());
+    }
+    t.table = snapshot(inner, r.ec, &r.info);
+    if (!r.ec && t.pid != 0)
+        t.unit = unit_from_cgroup(read_small_file("/proc/" + std::to_string(t.pid) + "/cgroup"));
+    return r;
+}
+
+// How many namespaces are read at once. Each read is mostly the kernel's walk of the
+// host-wide socket hash for one dump (docs/PERFORMANCE.md), so reads on other CPUs overlap; a
+// few more threads than CPUs hide the waits (thread start, setns). The test seam forces a count
+// (1: one after another, on the calling thread).
+std::size_t read_workers(std::size_t jobs) {
+    const int forced = seam_state::netns_read_workers.load(std::memory_order_relaxed);
+    const std::size_t cpus = std::max(1u, std::thread::hardware_concurrency());
+    const std::size_t n =
+        forced > 0 ? std::size_t(forced) : std::clamp<std::size_t>(2 * cpus, 2, 8);
+    return std::max<std::size_t>(1, std::min(n, jobs));
+}
+
+// Reads every namespace of `jobs`, `read_workers` at a time; results[i] is jobs[i]'s. The
+// calling thread reads too, and if no worker thread can be started it reads them all.
+std::vector<ns_read> read_all(const snapshot_options& inner,
+                              const std::vector<std::pair<std::uint64_t, const found_ns*>>& jobs) {
+    std::vector<ns_read> results(jobs.size());
+    std::atomic<std::size_t> next{0};
+    auto work = [&]() noexcept {
+        for (std::size_t i; (i = next.fetch_add(1, std::memory_order_relaxed)) < jobs.size();) {
+            try {
+                results[i] = read_one(inner, jobs[i].first, *jobs[i].second);
+            } catch (...) {
+                results[i].failure = std::current_exception();
+            }
+        }
+    };
+    std::vector<std::thread> threads;
+    const std::size_t workers = read_workers(jobs.size());
+    threads.reserve(workers - 1);
+    for (std::size_t k = 1; k < workers; ++k) {
+        try {
+            threads.emplace_back(work);
+        } catch (const std::exception&) {
+            break;  // EAGAIN (the thread limit): fewer readers, the same results
+        }
+    }
+    work();
+    for (auto& th : threads) th.join();
+    return results;
+}
+
 }  // namespace
 
 std::error_code platform_all_namespaces(const snapshot_options& options, all_namespaces& out,
@@ -169,48 +252,30 @@ std::error_code platform_all_namespaces(const snapshot_options& options, all_nam
 
         snapshot_options inner = options;
         inner.owner_pids = false;  // one pass over /proc for all of them, below
-        for (auto& [ino, ns] : found) {
-            namespace_table t;
-            t.inode = ino;
-            t.own = ns.own;
-            t.pid = ns.pids.empty() ? 0 : ns.pids.front();
-            t.name = !ns.run_name.empty() ? ns.run_name
-                     : t.pid != 0         ? "pid:" + std::to_string(t.pid)
-                                          : "inode:" + std::to_string(ino);
-            std::error_code ec;
-            error_info ns_info;
-            if (ns.own) {
-                inner.netns.clear();
-                t.table = snapshot(inner, ec, &ns_info);
-            } else {
-                unique_fd fd;
-                auto outcome = open_ns(ns, fd);
-                if (outcome == read_outcome::vanished) {
-                    ++out.vanished;
-                    continue;
-                }
-                if (outcome == read_outcome::unreadable) {
-                    ++out.unreadable;
-                    out.unreadable_names.push_back(t.name);
-                    continue;
-                }
-                // The descriptor pins the namespace: it cannot vanish during the read.
-                inner.netns = "/proc/self/fd/" + std::to_string(fd.get());
-                t.table = snapshot(inner, ec, &ns_info);
+        // The reads run side by side; what they found is taken in discovery (inode) order, so
+        // the counts, the unreadable names and the first error are those of reading them one
+        // after another.
+        std::vector<std::pair<std::uint64_t, const found_ns*>> jobs;
+        for (const auto& [ino, ns] : found) jobs.emplace_back(ino, &ns);
+        std::vector<ns_read> results = read_all(inner, jobs);
+        for (ns_read& r : results) {
+            if (r.failure) std::rethrow_exception(r.failure);
+            namespace_table& t = r.table;
+            if (r.outcome == read_outcome::vanished) {
+                ++out.vanished;
+                continue;
             }
-            if (ec) {
-                if (refused_error(ec)) {  // setns needs CAP_SYS_ADMIN over the namespace
-                    ++out.unreadable;
-                    out.unreadable_names.push_back(t.name);
-                    continue;
-                }
-                info = std::move(ns_info);
+            // Unreadable: not ours to open, or setns needs CAP_SYS_ADMIN over the namespace.
+            if (r.outcome == read_outcome::unreadable || (r.ec && refused_error(r.ec))) {
+                ++out.unreadable;
+                out.unreadable_names.push_back(t.name);
+                continue;
+            }
+            if (r.ec) {
+                info = std::move(r.info);
                 info.message = "network namespace " + t.name + ": " + info.message;
-                return ec;
+                return r.ec;
             }
-            if (t.pid != 0)
-                t.unit =
-                    unit_from_cgroup(read_small_file("/proc/" + std::to_string(t.pid) + "/cgroup"));
             out.namespaces.push_back(std::move(t));
         }
         std::stable_sort(out.namespaces.begin(), out.namespaces.end(),
@@ -250,5 +315,6 @@ std::error_code platform_all_namespaces(const snapshot_options& options, all_nam
 
 namespace seam_state {
 std::atomic<void (*)()> after_netns_discovery{nullptr};
+std::atomic<int> netns_read_workers{0};
 }  // namespace seam_state
 }  // namespace tcptable::inline v0_1::detail

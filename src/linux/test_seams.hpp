@@ -22,6 +22,8 @@ extern std::atomic<int> destroy_receive_buffer;
 extern std::atomic<int> probed_default;
 // netns_all.cpp: called between finding the namespaces and reading them (nullptr: off).
 extern std::atomic<void (*)()> after_netns_discovery;
+// netns_all.cpp: how many namespaces are read at once (0: the default; 1: one at a time).
+extern std::atomic<int> netns_read_workers;
 }  // namespace seam_state
 
 namespace test_seams {
@@ -43,6 +45,10 @@ void set_legacy_refused(bool refused) noexcept;
 // Runs `hook` in snapshot_all_namespaces after the namespaces are found and before any is read
 // (nullptr: off), so a test can delete one in between.
 void set_after_netns_discovery(void (*hook)()) noexcept;
+
+// Makes snapshot_all_namespaces read `workers` namespaces at once (1: one after another on the
+// calling thread; 0: the default), so a test compares the two.
+void set_netns_read_workers(int workers) noexcept;
 
 // Gives destroy subscriptions opened from now on a receive buffer of this many bytes (0: the
 // default), so that a burst overflows it (ENOBUFS).

@@ -25,6 +25,10 @@ void set_after_netns_discovery(void (*hook)()) noexcept {
     seam_state::after_netns_discovery.store(hook, std::memory_order_release);
 }
 
+void set_netns_read_workers(int workers) noexcept {
+    seam_state::netns_read_workers.store(workers, std::memory_order_relaxed);
+}
+
 void set_destroy_receive_buffer(int bytes) noexcept {
     seam_state::destroy_receive_buffer.store(bytes, std::memory_order_relaxed);
 }
