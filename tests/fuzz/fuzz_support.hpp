@@ -3,9 +3,12 @@
 // invariants every parsed row must hold, whatever backend produced it.
 #pragma once
 
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <string_view>
+#include <system_error>
 #include <tcptable/tcptable.hpp>
 #include <vector>
 
@@ -45,6 +48,35 @@ inline unsigned linux_state_of(tcp_state s) noexcept {
     constexpr unsigned table[] = {0, 7, 10, 2, 3, 1, 4, 5, 8, 11, 9, 6, 0};
     auto v = static_cast<unsigned>(s);
     return v < sizeof table / sizeof table[0] ? table[v] : 0;
+}
+
+// Feeds the whole lines of `text` to a procfs_parser in pieces of 1 to 4 lines, each ending
+// after a '\n', as the reader does with each read(), then what follows the last '\n' to
+// finish(). The piece boundaries depend only on `seed`, so a crash reproduces.
+template <class Parser>
+std::error_code parse_chunked(Parser& parser, std::string_view text, std::uint8_t seed,
+                              std::vector<tcp_row>& out, error_info& info) {
+    auto last_nl = text.rfind('\n');
+    std::string_view whole =
+        last_nl == std::string_view::npos ? std::string_view{} : text.substr(0, last_nl + 1);
+    std::string_view rest = last_nl == std::string_view::npos ? text : text.substr(last_nl + 1);
+    std::uint32_t x = seed * 2654435761u + 1;  // a small generator
+    while (!whole.empty()) {
+        x = x * 1103515245u + 12345u;
+        std::size_t lines = 1 + (x >> 16) % 4, end = 0;
+        for (std::size_t i = 0; i < lines && end < whole.size(); ++i)
+            end = whole.find('\n', end) + 1;
+        if (auto ec = parser.parse_lines(whole.substr(0, end), out, info)) return ec;
+        whole.remove_prefix(end);
+    }
+    return parser.finish(rest, info);
+}
+
+// The lines of `text`, a last one without its '\n' included.
+inline std::size_t count_lines(std::string_view text) noexcept {
+    std::size_t n = 0;
+    for (char c : text) n += c == '\n';
+    return n + (text.empty() || text.back() == '\n' ? 0 : 1);
 }
 
 // Prints rows in the kernel's /proc/net/tcp{,6} format (net/ipv4/tcp_ipv4.c, get_tcp4_sock;

@@ -23,32 +23,11 @@ using tcptable::detail::procfs_parser;
 
 constexpr const char* file_name = "fuzz/net/tcp";
 
-// Feeds the whole lines in pieces that end after a '\n', as the reader does with each read().
+// The whole file fed in pieces, as the reader feeds each read().
 std::error_code parse_chunked(std::string_view text, ip_family family, state_set states,
                               std::uint8_t seed, std::vector<tcp_row>& out, error_info& info) {
     procfs_parser parser(family, file_name, states);
-    auto last_nl = text.rfind('\n');
-    std::string_view whole =
-        last_nl == std::string_view::npos ? std::string_view{} : text.substr(0, last_nl + 1);
-    std::string_view rest = last_nl == std::string_view::npos ? text : text.substr(last_nl + 1);
-    // A small generator: the piece boundaries depend only on the seed, so a crash reproduces.
-    std::uint32_t x = seed * 2654435761u + 1;
-    while (!whole.empty()) {
-        x = x * 1103515245u + 12345u;
-        // Take 1..4 lines per piece.
-        std::size_t lines = 1 + (x >> 16) % 4, end = 0;
-        for (std::size_t i = 0; i < lines && end < whole.size(); ++i)
-            end = whole.find('\n', end) + 1;
-        if (auto ec = parser.parse_lines(whole.substr(0, end), out, info)) return ec;
-        whole.remove_prefix(end);
-    }
-    return parser.finish(rest, info);
-}
-
-std::size_t count_lines(std::string_view text) {
-    std::size_t n = 0;
-    for (char c : text) n += c == '\n';
-    return n + (text.empty() || text.back() == '\n' ? 0 : 1);
+    return tcptable::fuzz::parse_chunked(parser, text, seed, out, info);
 }
 
 }  // namespace
@@ -79,7 +58,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         FUZZ_CHECK(info.file == file_name);
         FUZZ_CHECK(!info.message.empty());
         // Line 0 only for an empty file, which has no line to name.
-        FUZZ_CHECK(info.line <= count_lines(text));
+        FUZZ_CHECK(info.line <= tcptable::fuzz::count_lines(text));
         FUZZ_CHECK(info.line >= 1 || info.message.find("empty file") != std::string::npos);
         return 0;
     }

@@ -35,29 +35,10 @@ constexpr const char* file_name = "fuzz/net/udp";
 
 bool udp_state(tcp_state s) { return s == tcp_state::closed || s == tcp_state::established; }
 
-std::size_t count_lines(std::string_view text) {
-    std::size_t n = 0;
-    for (char c : text) n += c == '\n';
-    return n + (text.empty() || text.back() == '\n' ? 0 : 1);
-}
-
 std::error_code parse_chunked(std::string_view text, ip_family family, std::uint8_t seed,
                               std::vector<tcp_row>& out, error_info& info) {
     procfs_parser parser(family, file_name, state_set::all(), transport_protocol::udp);
-    auto last_nl = text.rfind('\n');
-    std::string_view whole =
-        last_nl == std::string_view::npos ? std::string_view{} : text.substr(0, last_nl + 1);
-    std::string_view rest = last_nl == std::string_view::npos ? text : text.substr(last_nl + 1);
-    std::uint32_t x = seed * 2654435761u + 1;
-    while (!whole.empty()) {
-        x = x * 1103515245u + 12345u;
-        std::size_t lines = 1 + (x >> 16) % 4, end = 0;
-        for (std::size_t i = 0; i < lines && end < whole.size(); ++i)
-            end = whole.find('\n', end) + 1;
-        if (auto ec = parser.parse_lines(whole.substr(0, end), out, info)) return ec;
-        whole.remove_prefix(end);
-    }
-    return parser.finish(rest, info);
+    return tcptable::fuzz::parse_chunked(parser, text, seed, out, info);
 }
 
 // The kernel's /proc/net/udp{,6} lines for `rows` (net/ipv4/udp.c, udp4_format_sock;
@@ -133,7 +114,7 @@ void fuzz_procfs(std::string_view text, ip_family family, std::uint8_t seed) {
         FUZZ_CHECK(ec == tcptable::errc::parse_error);
         FUZZ_CHECK(info.file == file_name);
         FUZZ_CHECK(!info.message.empty());
-        FUZZ_CHECK(info.line <= count_lines(text));
+        FUZZ_CHECK(info.line <= tcptable::fuzz::count_lines(text));
         FUZZ_CHECK(info.line >= 1 || info.message.find("empty file") != std::string::npos);
         return;
     }
