@@ -49,3 +49,13 @@ extern std::atomic<unsigned long> bpf_iter_reads;
 }  // namespace seam_state
 
 }  // namespace tcptable::inline v0_1::detail
+
+namespace tcptable::inline v0_1::detail::test_seams {
+// Defined in tests/support/bpf_iter_test_seams.cpp (test-only).
+// The threshold automatic uses from now on (SIZE_MAX: the default).
+void set_bpf_auto_threshold(std::size_t rows) noexcept;
+// Drops the loaded programs and the cached verdict: the next bpf read loads again.
+void forget_bpf_iter() noexcept;
+// How many bpf iterations have been read to the end in this process.
+unsigned long bpf_iter_reads() noexcept;
+}  // namespace tcptable::inline v0_1::detail::test_seams
