@@ -35,9 +35,10 @@ static __always_inline void set_scope(struct tcptable_bpf_address* a, __u32 ifin
 }
 
 // sock_i_ino(): the inode of the socket a full sock belongs to, 0 for an orphan. Linux 6.16 and
-// later keep it in the sock (sk_ino); before, it is read from the socket's inode.
+// later keep it in the sock (sk_ino, read directly: `sk` is a trusted pointer); before, it is
+// read from the socket's inode. CO-RE drops the branch the running kernel does not need.
 static __always_inline __u32 socket_inode(struct sock* sk) {
-    if (bpf_core_field_exists(sk->sk_ino)) return (__u32)BPF_CORE_READ(sk, sk_ino);
+    if (bpf_core_field_exists(sk->sk_ino)) return (__u32)sk->sk_ino;
     struct socket* so = BPF_CORE_READ(sk, sk_socket);
     if (!so) return 0;
     struct socket_alloc* sa = container_of(so, struct socket_alloc, socket);
@@ -82,8 +83,8 @@ int tcptable_tcp_rows(struct bpf_iter__tcp* ctx) {
     } else {
         row.local.family = TCPTABLE_ROW_FAMILY_V6;
         row.remote.family = TCPTABLE_ROW_FAMILY_V6;
-        BPF_CORE_READ_INTO(&row.local.bytes, skc, skc_v6_rcv_saddr.in6_u.u6_addr8);
-        BPF_CORE_READ_INTO(&row.remote.bytes, skc, skc_v6_daddr.in6_u.u6_addr8);
+        __builtin_memcpy(row.local.bytes, &skc->skc_v6_rcv_saddr, 16);
+        __builtin_memcpy(row.remote.bytes, &skc->skc_v6_daddr, 16);
         set_scope(&row.local, ifindex);
         set_scope(&row.remote, ifindex);
     }
