@@ -281,13 +281,19 @@ class iter_cache {
         return {};
     }
 
-    // Whether a program loads here: the cached verdict, or one load to find out (kept for use).
-    bool permitted(const filter_key& key) {
+    // For automatic, on a table large enough for bpf: whether to read it with bpf. A program
+    // already loaded for this filter: yes. A refusal seen: no. Otherwise the load (~25-45 ms,
+    // PERFORMANCE.md) is worth paying only in a process that reads large tables repeatedly (a
+    // watcher, an exporter): the first such read stays on netlink, the second tries the load
+    // (its outcome is the verdict) and, if it loads, reads with bpf from then on.
+    bool worth_it(const filter_key& key) {
         {
             std::lock_guard lock(mutex_);
             forget_if_asked();
             if (refused_) return false;
-            if (loaded_once_) return true;
+            for (const auto& e : entries_)
+                if (e.first == key) return true;
+            if (++large_reads_ < 2) return false;
         }
         std::shared_ptr<loaded_iter> li;
         error_info ignored;
@@ -304,6 +310,7 @@ class iter_cache {
         entries_.clear();
         refused_ = false;
         loaded_once_ = false;
+        large_reads_ = 0;
         refusal_.clear();
     }
 
@@ -311,6 +318,7 @@ class iter_cache {
     unsigned generation_ = 0;
     bool refused_ = false;
     bool loaded_once_ = false;
+    unsigned large_reads_ = 0;  // automatic's reads of large tables, while nothing is loaded
     std::string refusal_;
     std::vector<std::pair<filter_key, std::shared_ptr<loaded_iter>>> entries_;
 };
@@ -436,7 +444,7 @@ bool bpf_iter_preferred(const snapshot_options& options) noexcept {
         // A listeners-only read: netlink walks the listening hash alone, bpf both hashes.
         if ((linux_state_mask(options.states) & ~(1u << linux_listen)) == 0) return false;
         if (expected_rows(options) < bpf_iter_auto_threshold()) return false;
-        return iter_cache::instance().permitted(key_for(options));
+        return iter_cache::instance().worth_it(key_for(options));
     } catch (...) {
         return false;
     }

@@ -28,15 +28,17 @@ std::error_code bpf_iter_snapshot_each(const snapshot_options& options, const ro
                                        std::size_t& delivered, error_info& info) noexcept;
 
 // For backend_kind::automatic: whether this snapshot should be read by bpf. True only when
-// the program loads here (tried once, the verdict cached), the read is one bpf serves (TCP,
-// no metrics, some state other than LISTEN asked: netlink skips the established hash for a
-// listeners-only dump), and the table holds at least bpf_iter_auto_threshold() rows by
-// /proc/net/sockstat (of the caller's namespace, or /proc/<pid>/net for a netns given by pid;
-// a netns given by path has no count here and stays on netlink).
+// the read is one bpf serves (TCP, no metrics, some state other than LISTEN asked: netlink
+// skips the established hash for a listeners-only dump), the table holds at least
+// bpf_iter_auto_threshold() rows by /proc/net/sockstat (of the caller's namespace, or
+// /proc/<pid>/net for a netns given by pid; a netns given by path has no count here and stays
+// on netlink), and the program is loaded — or this is the process's second read of a large
+// table, when the load is tried (once: the verdict is cached). A one-shot read never pays the
+// load, which costs more than bpf saves on one walk.
 bool bpf_iter_preferred(const snapshot_options& options) noexcept;
 
 // The table size (rows) from which automatic reads with bpf: measured, docs/PERFORMANCE.md.
-inline constexpr std::size_t bpf_iter_default_threshold = 20000;
+inline constexpr std::size_t bpf_iter_default_threshold = 10000;
 std::size_t bpf_iter_auto_threshold() noexcept;
 
 namespace seam_state {
