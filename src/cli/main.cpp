@@ -207,9 +207,10 @@ int run(int argc, char** argv, bool stdout_closed) {
                    "Only these states (comma-separated, e.g. LISTEN,ESTABLISHED)")
         ->delimiter(',');
     app.add_flag("-l,--listening", listening, "Listening sockets only (same as --state LISTEN)");
-    app.add_flag("--unsorted", unsorted,
-                 "Keep the backend's order instead of sorting; TCP rows print as each netlink "
-                 "batch arrives (not with -u, -p, -i, --count)");
+    app.add_flag(
+        "--unsorted", unsorted,
+        "Keep the backend's order instead of sorting; TCP rows print as each netlink or bpf "
+        "batch arrives (not with -u, -p, -i, --count)");
     app.add_option("--backend", backend,
                    "Backend: auto, procfs, netlink, bpf (a BPF iterator: TCP, root or CAP_BPF + "
                    "CAP_PERFMON; auto uses it for large tables where it may)")
