@@ -19,6 +19,7 @@
 #include "../linux_states.hpp"
 #include "../netns.hpp"
 #include "../sockstat.hpp"
+#include "../test_seams.hpp"
 
 #if TCPTABLE_HAVE_BPF
 #include <bpf/bpf.h>
@@ -441,6 +442,11 @@ std::error_code bpf_iter_snapshot_each(const snapshot_options& options, const ro
 bool bpf_iter_preferred(const snapshot_options& options) noexcept {
     try {
         if (options.metrics || options.proc_root != "/proc") return false;
+        // A test forcing a netlink failure (test_seams.hpp) asks for automatic's netlink path,
+        // whatever the size of the table it runs next to.
+        if (seam_state::forced_socket_errno.load(std::memory_order_relaxed) != 0 ||
+            seam_state::forced_dump_interruption.load(std::memory_order_relaxed) != 0)
+            return false;
         // A listeners-only read: netlink walks the listening hash alone, bpf both hashes.
         if ((linux_state_mask(options.states) & ~(1u << linux_listen)) == 0) return false;
         if (expected_rows(options) < bpf_iter_auto_threshold()) return false;
