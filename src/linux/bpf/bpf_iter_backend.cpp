@@ -294,7 +294,8 @@ class iter_cache {
             if (refused_) return false;
             for (const auto& e : entries_)
                 if (e.first == key) return true;
-            if (++large_reads_ < 2) return false;
+            if (large_reads_ < 2) ++large_reads_;  // saturates: no wrap-around
+            if (large_reads_ < 2) return false;
         }
         std::shared_ptr<loaded_iter> li;
         error_info ignored;
