@@ -44,6 +44,7 @@ psutil_cmd="$py -c 'import psutil; psutil.net_connections(\"tcp\")'"
 commands=(
     "tcptable|$cli"
     "tcptable --backend procfs|$cli --backend procfs"
+    "tcptable --backend bpf|$cli --backend bpf"
     "tcptable -p|$cli -p"
     "ss -tan|ss -tan"
     "ss -tanp|ss -tanp"

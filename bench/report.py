@@ -69,6 +69,9 @@ def floor_of(name, default_backend):
         "procfs_listeners": ["floor_procfs_read"],
         "netlink_sorted": ["floor_netlink_dump"],
         "netlink_unsorted": ["floor_netlink_dump"],
+        # The bpf backend (issue 16) is measured against the netlink floor: goal <= 0.75x.
+        "bpf_sorted": ["floor_netlink_dump"],
+        "bpf_unsorted": ["floor_netlink_dump"],
         "default_sorted": ["floor_netlink_dump" if netlink_default else "floor_procfs_read"],
         "default_unsorted": ["floor_netlink_dump" if netlink_default else "floor_procfs_read"],
         "default_listeners": [
@@ -187,6 +190,13 @@ def targets(default_backend, res, cmp):
         err = res.get(("default_owner_pids", 100000), {}).get("error", "not run")
         lines.append(f"| owner-pid snapshot ≤ 0.35× psutil, 100k | skipped: {err} | **not measurable** |")
 
+    b, f = ms("bpf_unsorted", 100000), ms("floor_netlink_dump", 100000)
+    if b and f:
+        lines.append(
+            f"| bpf snapshot ≤ 0.75× netlink floor, 100k | {b:.2f} / {f:.2f} ms = {b / f:.2f}× | "
+            f"{verdict(b / f <= 0.75)} |"
+        )
+
     l = ms("default_listeners", 100000)
     if l is not None:
         lines.append(
@@ -229,6 +239,7 @@ def plot(default_backend, res, cmp, png):
         ("default_sorted", f"snapshot() default ({default_backend}), sorted"),
         ("procfs_sorted", "snapshot() procfs, sorted"),
         ("netlink_sorted", "snapshot() netlink, sorted"),
+        ("bpf_unsorted", "snapshot() bpf, unsorted"),
         ("default_owner_pids", "snapshot() with owner pids"),
     ]:
         pts = [(res[(name, s)]["rows"], res[(name, s)]["ms"]) for s in SIZES

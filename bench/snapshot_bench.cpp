@@ -36,6 +36,7 @@
 #include <tcptable/tcptable.hpp>
 #include <vector>
 
+#include "linux/bpf/bpf_iter_backend.hpp"
 #include "linux/procfs_parser.hpp"
 
 #ifndef TCPTABLE_TABLE_GENERATOR
@@ -522,6 +523,55 @@ void sort_std_row_order(benchmark::State& state) {
     set_rate(state, (long long)src.size() * (long long)state.iterations(), long(src.size()));
 }
 
+// The bpf backend's first snapshot in a process: loading and verifying the iter/tcp program
+// (the cache dropped before each iteration), then one walk. Against bpf_unsorted, the cost the
+// cache saves a watcher or exporter on every later snapshot.
+void bpf_cold_snapshot(benchmark::State& state) {
+    if (!prepare(state)) return;
+    snapshot_options o;
+    o.backend = backend_kind::bpf;
+    o.sorted = false;
+    std::error_code ec;
+    tcptable::error_info info;
+    for (auto _ : state) {
+        tcptable::detail::seam_state::bpf_iter_generation.fetch_add(1);
+        auto t = tcptable::snapshot(o, ec, &info);
+        if (ec) {
+            std::string msg = ec.message() + " " + info.to_string();
+            state.SkipWithError(msg.c_str());
+            return;
+        }
+        benchmark::DoNotOptimize(t.data());
+    }
+}
+
+// The bpf backend (issue 16) against the netlink floor at more sizes, for automatic's
+// threshold: a nearly empty table (the generator's smallest, 4 rows plus the machine's),
+// registered before every other size so no earlier table's TIME-WAIT rows are left in it, and
+// 30 000 rows, registered before the 100 000 rows; the other sizes are in register_all's loop.
+void register_bpf_threshold_size(long size) {
+    snapshot_options netlink;
+    netlink.backend = backend_kind::netlink;
+    netlink.sorted = false;
+    snapshot_options bpf = netlink;
+    bpf.backend = backend_kind::bpf;
+    {
+        benchmark::RegisterBenchmark(
+            "floor_netlink_dump",
+            [](benchmark::State& s) { floor_netlink_dump(s, all_tcp_states, true); })
+            ->Arg(size)
+            ->Unit(benchmark::kMicrosecond);
+        benchmark::RegisterBenchmark("netlink_unsorted",
+                                     [netlink](benchmark::State& s) { bench_snapshot(s, netlink); })
+            ->Arg(size)
+            ->Unit(benchmark::kMicrosecond);
+        benchmark::RegisterBenchmark("bpf_unsorted",
+                                     [bpf](benchmark::State& s) { bench_snapshot(s, bpf); })
+            ->Arg(size)
+            ->Unit(benchmark::kMicrosecond);
+    }
+}
+
 void register_all() {
     using tcptable::state_set;
     auto with_backend = [](backend_kind b) {
@@ -532,6 +582,7 @@ void register_all() {
     const snapshot_options procfs = with_backend(backend_kind::procfs);
     const snapshot_options netlink = with_backend(backend_kind::netlink);
     const snapshot_options automatic = with_backend(backend_kind::automatic);
+    const snapshot_options bpf = with_backend(backend_kind::bpf);
     auto unsorted = [](snapshot_options o) {
         o.sorted = false;
         return o;
@@ -548,7 +599,9 @@ void register_all() {
         o.owner_pids = true;
         return o;
     };
+    register_bpf_threshold_size(4);
     for (long size : table_sizes) {
+        if (size == 100000) register_bpf_threshold_size(30000);
         auto reg = [&](const char* name, auto fn) {
             return benchmark::RegisterBenchmark(name, fn)->Arg(size)->Unit(benchmark::kMicrosecond);
         };
@@ -569,6 +622,10 @@ void register_all() {
         snap("procfs_unsorted", unsorted(procfs));
         snap("netlink_sorted", netlink);
         snap("netlink_unsorted", unsorted(netlink));
+        // The bpf backend (issue 16): goal bpf_unsorted <= 0.75x floor_netlink_dump at 100k.
+        snap("bpf_sorted", bpf);
+        snap("bpf_unsorted", unsorted(bpf));
+        if (size == table_sizes[0]) reg("bpf_cold_snapshot", bpf_cold_snapshot);
         snap("default_listeners", listeners(automatic));
         snap("procfs_listeners", listeners(procfs));
         snap("default_owner_pids", pids(automatic));

@@ -64,10 +64,11 @@ if(TCPTABLE_HAVE_BPF AND NOT TARGET tcptable_bpf_vmlinux)
   add_custom_target(tcptable_bpf_vmlinux DEPENDS ${TCPTABLE_BPF_GEN_DIR}/vmlinux.h)
 endif()
 
-# tcptable_bpf_skeleton(NAME name SOURCE file.bpf.c): compiles the program and makes
-# ${TCPTABLE_BPF_GEN_DIR}/<name>.skel.h; target tcptable_bpf_<name>_skel.
+# tcptable_bpf_skeleton(NAME name SOURCE file.bpf.c [DEPENDS headers...]): compiles the program
+# and makes ${TCPTABLE_BPF_GEN_DIR}/<name>.skel.h; target tcptable_bpf_<name>_skel. DEPENDS: the
+# headers the program includes, so editing one rebuilds it.
 function(tcptable_bpf_skeleton)
-  cmake_parse_arguments(arg "" "NAME;SOURCE" "" ${ARGN})
+  cmake_parse_arguments(arg "" "NAME;SOURCE" "DEPENDS" ${ARGN})
   get_filename_component(src ${arg_SOURCE} ABSOLUTE BASE_DIR ${PROJECT_SOURCE_DIR})
   set(obj ${TCPTABLE_BPF_GEN_DIR}/${arg_NAME}.bpf.o)
   set(skel ${TCPTABLE_BPF_GEN_DIR}/${arg_NAME}.skel.h)
@@ -75,7 +76,7 @@ function(tcptable_bpf_skeleton)
     OUTPUT ${obj}
     COMMAND ${TCPTABLE_BPF_CLANG} -g -O2 -Wall -target bpf -D__TARGET_ARCH_${tcptable_bpf_arch}
       -I${TCPTABLE_BPF_GEN_DIR} ${TCPTABLE_LIBBPF_CFLAGS} -c ${src} -o ${obj}
-    DEPENDS ${src} ${TCPTABLE_BPF_GEN_DIR}/vmlinux.h
+    DEPENDS ${src} ${arg_DEPENDS} ${TCPTABLE_BPF_GEN_DIR}/vmlinux.h
     COMMENT "Compiling the BPF program ${arg_NAME}"
     VERBATIM)
   add_custom_command(

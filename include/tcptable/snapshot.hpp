@@ -16,10 +16,14 @@ namespace tcptable::inline v0_1 {
 enum class address_family : std::uint8_t { ipv4, ipv6, both };
 
 enum class backend_kind : std::uint8_t {
-    automatic,  // the fastest backend that works here (netlink on Linux, iphlpapi on Windows)
+    automatic,  // the fastest backend that works here (netlink on Linux, iphlpapi on Windows;
+                // on Linux bpf for large tables where it is permitted)
     procfs,     // Linux: parse /proc/net/tcp and /proc/net/tcp6
     netlink,    // Linux: NETLINK_SOCK_DIAG dump, as ss does
     iphlpapi,   // Windows: GetTcpTable / GetTcp6Table / GetExtendedTcpTable
+    // Linux: a BPF iter/tcp program writing rows (CAP_BPF + CAP_PERFMON, kernel BTF, a build
+    // with libbpf); TCP only, no metrics. errc::not_supported, saying why, where it cannot run.
+    bpf,
 };
 
 struct snapshot_options {
@@ -80,7 +84,9 @@ TCPTABLE_EXPORT void snapshot_each(const snapshot_options& options,
 // Sorts rows per the contract, in place.
 TCPTABLE_EXPORT void sort_rows(std::span<tcp_row> rows) noexcept;
 
-// Which backend `automatic` resolves to on this machine right now.
+// Which backend `automatic` resolves to on this machine right now, for a table below the bpf
+// threshold (Linux: netlink, or procfs where netlink is refused). Linux's automatic may read a
+// large table with bpf instead, per snapshot, where that is permitted (docs/DESIGN.md).
 TCPTABLE_EXPORT backend_kind default_backend() noexcept;
 constexpr std::string_view to_string(backend_kind b) noexcept {
     switch (b) {
@@ -92,6 +98,8 @@ constexpr std::string_view to_string(backend_kind b) noexcept {
             return "netlink";
         case backend_kind::iphlpapi:
             return "iphlpapi";
+        case backend_kind::bpf:
+            return "bpf";
     }
     return "unknown";
 }

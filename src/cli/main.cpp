@@ -95,10 +95,15 @@ bool reserve_standard_descriptors() {
     return stdout_closed;
 }
 
+// An explicit --backend bpf this system cannot run (a build without libbpf, a kernel without
+// BTF, no privilege) is a usage error, as --events bpf is: set once the options are parsed.
+bool bpf_backend_asked = false;
+
 int report(const std::error_code& ec, const tcptable::error_info& info) {
     std::string where = info.to_string();
     std::fprintf(stderr, "tcptable: %s%s%s\n", ec.message().c_str(), where.empty() ? "" : ": ",
                  where.c_str());
+    if (bpf_backend_asked && ec == tcptable::errc::not_supported) return exit_usage_error;
     return exit_runtime_error;
 }
 
@@ -222,11 +227,14 @@ int run(int argc, char** argv, bool stdout_closed) {
                    "Only these states (comma-separated, e.g. LISTEN,ESTABLISHED)")
         ->delimiter(',');
     app.add_flag("-l,--listening", listening, "Listening sockets only (same as --state LISTEN)");
-    app.add_flag("--unsorted", unsorted,
-                 "Keep the backend's order instead of sorting; TCP rows print as each netlink "
-                 "batch arrives (not with -u, -p, -i, --count)");
-    app.add_option("--backend", backend, "Backend: auto, procfs, netlink")
-        ->check(CLI::IsMember({"auto", "procfs", "netlink", "iphlpapi"}));
+    app.add_flag(
+        "--unsorted", unsorted,
+        "Keep the backend's order instead of sorting; TCP rows print as each netlink or bpf "
+        "batch arrives (not with -u, -p, -i, --count)");
+    app.add_option("--backend", backend,
+                   "Backend: auto, procfs, netlink, bpf (a BPF iterator: TCP, root or CAP_BPF + "
+                   "CAP_PERFMON; auto uses it for large tables where it may)")
+        ->check(CLI::IsMember({"auto", "procfs", "netlink", "bpf", "iphlpapi"}));
     app.add_option("--proc-root", proc_root, "Where proc is mounted, or a directory of captures")
         ->capture_default_str();
     auto* netns_opt =
@@ -441,7 +449,9 @@ int run(int argc, char** argv, bool stdout_closed) {
     opts.backend = backend == "procfs"     ? tcptable::backend_kind::procfs
                    : backend == "netlink"  ? tcptable::backend_kind::netlink
                    : backend == "iphlpapi" ? tcptable::backend_kind::iphlpapi
+                   : backend == "bpf"      ? tcptable::backend_kind::bpf
                                            : tcptable::backend_kind::automatic;
+    bpf_backend_asked = opts.backend == tcptable::backend_kind::bpf;
     opts.proc_root = proc_root;
     opts.owner_pids = pids;
     opts.netns = netns;

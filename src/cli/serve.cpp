@@ -611,7 +611,8 @@ int serve(const std::string& listen, const serve_limits& limits,
         if (!ec && how.udp) snapshot_udp(udp_options(options), ec, &info);
         if (ec) {
             std::fprintf(stderr, "tcptable: %s\n", describe(ec, info).c_str());
-            return 1;
+            // An explicit --backend bpf this system cannot run is a usage error (as in main).
+            return options.backend == backend_kind::bpf && ec == errc::not_supported ? 2 : 1;
         }
     }
 

@@ -4,6 +4,7 @@
 #include <cerrno>
 
 #include "../common/backend.hpp"
+#include "bpf/bpf_iter_backend.hpp"
 #include "netlink_backend.hpp"
 #include "netns.hpp"
 #include "owner_pids.hpp"
@@ -59,6 +60,13 @@ std::error_code backend_snapshot(const snapshot_options& options, backend_rows& 
             if (options.proc_root != "/proc" || platform_default_backend() != backend_kind::netlink)
                 return procfs_any(options, out, info);
             const std::size_t start = out.rows.size();
+            // A large table where bpf is permitted: bpf; if it fails, netlink, silently.
+            if (out.protocol == transport_protocol::tcp && bpf_iter_preferred(options)) {
+                error_info bpf_info;
+                if (!bpf_iter_snapshot(options, out, bpf_info)) return {};
+                out.rows.resize(start);
+                out.states_filtered = false;
+            }
             error_info netlink_info;
             auto ec = netlink_snapshot(options, out, netlink_info);
             if (!ec) return {};
@@ -77,6 +85,8 @@ std::error_code backend_snapshot(const snapshot_options& options, backend_rows& 
             return procfs_any(options, out, info);
         case backend_kind::netlink:
             return netlink_snapshot(options, out, info);
+        case backend_kind::bpf:
+            return bpf_iter_snapshot(options, out, info);
         case backend_kind::iphlpapi:
             break;
     }
@@ -101,6 +111,19 @@ std::error_code platform_snapshot(const snapshot_options& options, tcp_table& ou
 
 std::error_code platform_snapshot_each(const snapshot_options& options, const row_batch_sink& sink,
                                        error_info& info) noexcept {
+    // bpf streams per read of its iterator; automatic falls back to netlink while nothing is
+    // delivered.
+    if (!options.owner_pids && !options.metrics && options.proc_root == "/proc" &&
+        (options.backend == backend_kind::bpf ||
+         (options.backend == backend_kind::automatic && bpf_iter_preferred(options)))) {
+        std::size_t delivered = 0;
+        error_info bpf_info;
+        auto ec = bpf_iter_snapshot_each(options, sink, delivered, bpf_info);
+        if (!ec || options.backend == backend_kind::bpf || delivered != 0) {
+            info = std::move(bpf_info);
+            return ec;
+        }
+    }
     // Netlink streams per datagram. Owner pids need the whole /proc scan matched against the
     // table, so they take the non-streaming path, as do /proc and other proc roots.
     const bool netlink = !options.owner_pids && !options.metrics && options.proc_root == "/proc" &&

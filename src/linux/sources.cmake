@@ -19,7 +19,9 @@ set(tcptable_platform_sources
   ${CMAKE_CURRENT_LIST_DIR}/procfs_parser.cpp
   ${CMAKE_CURRENT_LIST_DIR}/snmp_parser.cpp
   ${CMAKE_CURRENT_LIST_DIR}/sockstat.cpp
-  ${CMAKE_CURRENT_LIST_DIR}/statistics.cpp)
+  ${CMAKE_CURRENT_LIST_DIR}/statistics.cpp
+  # The bpf backend; without the BPF tools it only says it is not built.
+  ${CMAKE_CURRENT_LIST_DIR}/bpf/bpf_iter_backend.cpp)
 set(tcptable_platform_libraries)
 
 # The bpf event source, when the tools are here (cmake/bpf.cmake says why not otherwise).
@@ -29,4 +31,9 @@ if(TCPTABLE_HAVE_BPF)
   list(APPEND tcptable_platform_sources ${CMAKE_CURRENT_LIST_DIR}/bpf/bpf_events.cpp)
   list(APPEND tcptable_platform_libraries bpf)
   set(tcptable_platform_bpf_skeletons tcptable_bpf_tcp_events_skel)
+  # The bpf backend's iter/tcp program (bpf/bpf_iter_backend.cpp loads it).
+  tcptable_bpf_skeleton(NAME tcp_iter SOURCE ${CMAKE_CURRENT_LIST_DIR}/bpf/tcp_iter.bpf.c
+    DEPENDS ${CMAKE_CURRENT_LIST_DIR}/bpf/tcp_iter.h)
+  list(APPEND tcptable_platform_bpf_skeletons tcptable_bpf_tcp_iter_skel)
+  set(tcptable_platform_backends "${tcptable_platform_backends} bpf")
 endif()

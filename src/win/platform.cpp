@@ -34,6 +34,7 @@ std::error_code platform_snapshot(const snapshot_options& options, tcp_table& ou
             });
         case backend_kind::procfs:
         case backend_kind::netlink:
+        case backend_kind::bpf:
             break;
     }
     info.message = std::string("backend ") + std::string(to_string(options.backend)) +
