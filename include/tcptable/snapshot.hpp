@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -12,6 +13,8 @@
 #include <tcptable/tcp_table.hpp>
 
 namespace tcptable::inline v0_1 {
+
+class owner_cache;  // <tcptable/owner_cache.hpp>
 
 enum class address_family : std::uint8_t { ipv4, ipv6, both };
 
@@ -40,6 +43,10 @@ struct snapshot_options {
     std::string proc_root = "/proc";
     // Fill tcp_row::pid (and owner_count) by scanning the processes' open descriptors.
     bool owner_pids = false;
+    // With owner_pids, on the /proc path: a cache shared by repeated snapshots, so each
+    // resolves only what changed (include/tcptable/owner_cache.hpp). Null: a full scan each
+    // time. Ignored where owners come otherwise (the BPF iterator, Windows).
+    std::shared_ptr<tcptable::owner_cache> owner_cache;
     // Linux: read the table of another network namespace, given as a pid ("1234") or as the
     // path of a namespace file ("/run/netns/NAME"). Empty: the caller's namespace.
     std::string netns;

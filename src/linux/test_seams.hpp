@@ -22,6 +22,8 @@ extern std::atomic<int> destroy_receive_buffer;
 extern std::atomic<int> probed_default;
 // netns_all.cpp: called between finding the namespaces and reading them (nullptr: off).
 extern std::atomic<void (*)()> after_netns_discovery;
+// owner_pids.cpp: owner pids never take the BPF iterator (the /proc path, as unprivileged).
+extern std::atomic<bool> owner_bpf_disabled;
 }  // namespace seam_state
 
 namespace test_seams {
@@ -47,6 +49,9 @@ void set_after_netns_discovery(void (*hook)()) noexcept;
 // Gives destroy subscriptions opened from now on a receive buffer of this many bytes (0: the
 // default), so that a burst overflows it (ENOBUFS).
 void set_destroy_receive_buffer(int bytes) noexcept;
+
+// Makes owner pids skip the BPF iterator and take the /proc path (scan or cache).
+void set_owner_bpf_disabled(bool disabled) noexcept;
 
 }  // namespace test_seams
 }  // namespace tcptable::inline v0_1::detail
