@@ -48,15 +48,15 @@ struct fd_entry {
 
 struct proc_entry {
     std::uint32_t pid = 0;
-    unique_fd dir;  // /proc/<pid>/fd, open; closed for processes beyond the cap
+    unique_fd dir;              // /proc/<pid>/fd, open; closed for processes beyond the cap
     std::vector<fd_entry> fds;  // by descriptor number
 };
 
 struct proc_cache_state {
     std::string proc_dir;
-    std::vector<proc_entry> procs;           // by pid
-    std::vector<std::uint32_t> ownerless;    // table inodes left without owner last time, sorted
-    std::uint64_t since_full = 0;            // snapshots since the last full pass
+    std::vector<proc_entry> procs;         // by pid
+    std::vector<std::uint32_t> ownerless;  // table inodes left without owner last time, sorted
+    std::uint64_t since_full = 0;          // snapshots since the last full pass
 };
 
 // How many /proc/<pid>/fd directories the cache may hold open: an eighth of the descriptor
@@ -72,7 +72,10 @@ class pass {
   public:
     pass(proc_cache_state& st, owner_index& index, owner_scan_result& result,
          owner_cache::statistics& stats)
-        : st_(st), index_(index), result_(result), stats_(stats),
+        : st_(st),
+          index_(index),
+          result_(result),
+          stats_(stats),
           buf_(new char[owners::dirent_buffer_size]) {}
 
     // The socket inode of descriptor `name` of the directory `dir`; 0 for anything else. -1
@@ -170,8 +173,10 @@ class pass {
             }
             if (!ok) ok = open_new(proc, pid, e, listed);
             if (!ok) continue;
-            if (held >= cap) e.dir.reset();  // read in full again next time
-            else ++held;
+            if (held >= cap)
+                e.dir.reset();  // read in full again next time
+            else
+                ++held;
             next.push_back(std::move(e));
         }
         st_.procs = std::move(next);

@@ -65,7 +65,8 @@ int iterator_link_fd(int& err, std::string& reason) {
             if (skel) task_sockets_bpf::destroy(skel);
             loader.failed = e;
             loader.reason = std::string(what) + ": " + std::strerror(e);
-            if (e == EPERM || e == EACCES) loader.reason += " (needs CAP_BPF and CAP_PERFMON, or root)";
+            if (e == EPERM || e == EACCES)
+                loader.reason += " (needs CAP_BPF and CAP_PERFMON, or root)";
         } else {
             loader.skel = skel;
         }
