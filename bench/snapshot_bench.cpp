@@ -36,7 +36,9 @@
 #include <tcptable/tcptable.hpp>
 #include <vector>
 
+#include "linux/owner_pids.hpp"
 #include "linux/procfs_parser.hpp"
+#include "linux/test_seams.hpp"
 
 #ifndef TCPTABLE_TABLE_GENERATOR
 #error "TCPTABLE_TABLE_GENERATOR must name the tcptable_table_generator executable"
@@ -462,6 +464,77 @@ void bench_snapshot(benchmark::State& state, snapshot_options options) {
     measure_memory(state, options);
 }
 
+// ---- owner pids by each path (issue 16; docs/PERFORMANCE.md, "Owner pids") -------------------
+
+enum class owner_path { bpf, scan, cache_cold, cache_warm };
+
+// A snapshot with owner pids by one path, against default_sorted (the plain snapshot) in the
+// same run. `scan` and the caches turn the BPF iterator off (the /proc path an unprivileged
+// caller takes; as root every process is readable, the scan's worst case). cache_warm reuses
+// one cache over an unchanged table (after one untimed cold pass), without its periodic full
+// pass; cache_cold gives every snapshot a new cache.
+void bench_owners(benchmark::State& state, owner_path path) {
+    if (!prepare(state)) return;
+    using tcptable::owner_cache;
+    tcptable::detail::seam_state::owner_bpf_disabled.store(path != owner_path::bpf);
+    snapshot_options o;
+    o.owner_pids = true;
+    auto warm = std::make_shared<owner_cache>(0);
+    if (path == owner_path::cache_warm) {
+        o.owner_cache = warm;
+        std::error_code ec;
+        (void)tcptable::snapshot(o, ec);
+    }
+    const tcptable::owner_method expected =
+        path == owner_path::bpf    ? tcptable::owner_method::bpf_iterator
+        : path == owner_path::scan ? tcptable::owner_method::proc_scan
+                                   : tcptable::owner_method::proc_cache;
+    std::error_code ec;
+    tcptable::error_info info;
+    long long total = 0;
+    long last = 0;
+    for (auto _ : state) {
+        if (path == owner_path::cache_cold) o.owner_cache = std::make_shared<owner_cache>(0);
+        auto t = tcptable::snapshot(o, ec, &info);
+        if (ec || t.owner_source != expected) {
+            std::string msg = ec ? ec.message() + " " + info.to_string()
+                                 : std::string("owners came from ") +
+                                       std::string(tcptable::to_string(t.owner_source)) +
+                                       " (the BPF iterator needs CAP_BPF + CAP_PERFMON)";
+            tcptable::detail::seam_state::owner_bpf_disabled.store(false);
+            state.SkipWithError(msg.c_str());
+            return;
+        }
+        last = long(t.size());
+        total += last;
+        benchmark::DoNotOptimize(t.data());
+    }
+    if (path == owner_path::bpf) {
+        // Untimed: the iterator's owners against the scan's on the same rows.
+        std::error_code e2;
+        snapshot_options plain;
+        auto rows = tcptable::snapshot(plain, e2).release();
+        auto by_scan = rows;
+        tcptable::detail::owner_scan_result r1, r2;
+        tcptable::error_info i1;
+        tcptable::owner_method m = tcptable::owner_method::none;
+        tcptable::detail::map_owner_pids("/proc", by_scan, r1, i1);
+        tcptable::detail::resolve_owner_pids(plain, "/proc", rows, r2, m, i1);
+        long differ = 0;
+        for (std::size_t i = 0; i < rows.size(); ++i)
+            differ +=
+                rows[i].pid != by_scan[i].pid || rows[i].owner_count != by_scan[i].owner_count;
+        state.counters["rows_differing_from_scan"] = double(differ);
+    }
+    if (path == owner_path::cache_warm) {
+        auto st = warm->stats();
+        state.counters["links_read_last"] = double(st.links_read);
+        state.counters["cached_fds"] = double(st.descriptors);
+    }
+    tcptable::detail::seam_state::owner_bpf_disabled.store(false);
+    set_rate(state, total, last);
+}
+
 // The parser alone on the captured text of the generated table: no kernel, stable numbers.
 void parse_only(benchmark::State& state) {
     if (!prepare(state)) return;
@@ -572,6 +645,12 @@ void register_all() {
         snap("default_listeners", listeners(automatic));
         snap("procfs_listeners", listeners(procfs));
         snap("default_owner_pids", pids(automatic));
+        reg("owner_pids_bpf", [](benchmark::State& s) { bench_owners(s, owner_path::bpf); });
+        reg("owner_pids_scan", [](benchmark::State& s) { bench_owners(s, owner_path::scan); });
+        reg("owner_pids_cache_cold",
+            [](benchmark::State& s) { bench_owners(s, owner_path::cache_cold); });
+        reg("owner_pids_cache_warm",
+            [](benchmark::State& s) { bench_owners(s, owner_path::cache_warm); });
         reg("floor_netlink_dump_metrics", floor_netlink_dump_metrics);
         snap("netlink_metrics_sorted", metrics(netlink));
         snap("netlink_metrics_unsorted", unsorted(metrics(netlink)));

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <span>
 #include <string>
+#include <string_view>
 #include <tcptable/tcp_metrics.hpp>
 #include <tcptable/tcp_row.hpp>
 #include <vector>
@@ -20,6 +21,22 @@ enum class owner_method : std::uint8_t {
     bpf_iterator,  // Linux: the iter/task_file BPF program, in one pass in the kernel
     platform,      // Windows: the table reports them itself
 };
+
+constexpr std::string_view to_string(owner_method m) noexcept {
+    switch (m) {
+        case owner_method::none:
+            return "none";
+        case owner_method::proc_scan:
+            return "proc-scan";
+        case owner_method::proc_cache:
+            return "proc-cache";
+        case owner_method::bpf_iterator:
+            return "bpf-iterator";
+        case owner_method::platform:
+            return "platform";
+    }
+    return "unknown";
+}
 
 class tcp_table {
   public:
