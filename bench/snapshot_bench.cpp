@@ -36,6 +36,8 @@
 #include <tcptable/tcptable.hpp>
 #include <vector>
 
+#include "linux/bpf/bpf_owner_pids.hpp"
+#include "linux/owner_index.hpp"
 #include "linux/owner_pids.hpp"
 #include "linux/procfs_parser.hpp"
 #include "linux/test_seams.hpp"
@@ -535,6 +537,33 @@ void bench_owners(benchmark::State& state, owner_path path) {
     set_rate(state, total, last);
 }
 
+// The BPF iterator's pass alone (the kernel's walk of every file, and reading its records),
+// and the same records credited to a table's rows: the two parts of owner_pids_bpf's cost
+// above the plain snapshot.
+void owner_bpf_pass(benchmark::State& state, bool credit) {
+    if (!prepare(state)) return;
+    std::vector<tcptable::detail::task_socket> records;
+    tcptable::error_info info;
+    snapshot_options plain;
+    std::error_code e;
+    auto rows = tcptable::snapshot(plain, e).release();
+    long long total = 0;
+    for (auto _ : state) {
+        records.clear();
+        if (auto ec = tcptable::detail::bpf_task_sockets(records, info)) {
+            state.SkipWithError((ec.message() + " " + info.to_string()).c_str());
+            return;
+        }
+        if (credit) {
+            tcptable::detail::owners::owner_index index(rows);
+            for (const auto& r : records) index.credit_inode(r.inode, r.tgid);
+            benchmark::DoNotOptimize(rows.data());
+        }
+        total += long(records.size());
+    }
+    set_rate(state, total, long(records.size()));
+}
+
 // The parser alone on the captured text of the generated table: no kernel, stable numbers.
 void parse_only(benchmark::State& state) {
     if (!prepare(state)) return;
@@ -646,6 +675,8 @@ void register_all() {
         snap("procfs_listeners", listeners(procfs));
         snap("default_owner_pids", pids(automatic));
         reg("owner_pids_bpf", [](benchmark::State& s) { bench_owners(s, owner_path::bpf); });
+        reg("owner_bpf_pass_only", [](benchmark::State& s) { owner_bpf_pass(s, false); });
+        reg("owner_bpf_pass_and_credit", [](benchmark::State& s) { owner_bpf_pass(s, true); });
         reg("owner_pids_scan", [](benchmark::State& s) { bench_owners(s, owner_path::scan); });
         reg("owner_pids_cache_cold",
             [](benchmark::State& s) { bench_owners(s, owner_path::cache_cold); });

@@ -398,6 +398,39 @@ TEST(owner_cache, an_fd_number_reused_for_a_new_socket) {
         RETURN_IF(scan_vs_cache("/proc", table_rows(), cache, &got));
         RETURN_IF(expect_owner(got, inode_of(f), me, 1));
         CHECK_OR_RETURN(cache.stats().rechecks == rechecks + 1, "the new inode was rechecked");
+        // The same count over another set of numbers, in a helper (this process's own count
+        // moves with the cache's held directories): a hole below a socket, then the socket
+        // closed and a new one in the hole. Only listing the numbers again finds it.
+        int inodes[2];
+        CHECK_OR_RETURN(::pipe(inodes) == 0, "pipe");
+        helper h = helper::start([&](int cmd, int ack) {
+            std::uint32_t ino[2] = {0, 0};
+            int hole = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+            int above = listener_fd();
+            if (hole < 0 || above != hole + 1) return;
+            ::close(hole);
+            ino[0] = inode_of(above);
+            (void)!::write(inodes[1], &ino[0], sizeof ino[0]);
+            put(ack);
+            if (!get(cmd)) return;
+            ::close(above);
+            if (listener_fd() != hole) return;
+            ino[1] = inode_of(hole);
+            (void)!::write(inodes[1], &ino[1], sizeof ino[1]);
+            put(ack);
+            get(cmd);
+        });
+        const auto them = std::uint32_t(h.pid);
+        std::uint32_t ino = 0;
+        CHECK_OR_RETURN(get(h.ack) && ::read(inodes[0], &ino, sizeof ino) == sizeof ino,
+                        "helper: a hole below a socket");
+        RETURN_IF(scan_vs_cache("/proc", table_rows(), cache, &got));
+        RETURN_IF(expect_owner(got, ino, them, 1));
+        CHECK_OR_RETURN(h.step() && ::read(inodes[0], &ino, sizeof ino) == sizeof ino,
+                        "helper: the new socket in the hole");
+        RETURN_IF(scan_vs_cache("/proc", table_rows(), cache, &got));
+        RETURN_IF(expect_owner(got, ino, them, 1));
+        h.finish();
         return "";
     }));
 }

@@ -7,18 +7,20 @@
 // been given to a new process, so pid reuse cannot mix two processes' descriptors up. A
 // snapshot then:
 //   1. lists /proc; processes not listed any more are dropped, new ones read in full;
-//   2. lists each known process's descriptors (one getdents) and reads the link of the
-//      numbers not seen before; numbers that vanished are dropped;
+//   2. asks each known process's descriptor count (one fstat of the held directory, Linux
+//      >= 6.2); when it differs from the cache's, lists the descriptors (getdents) and reads
+//      the link of the numbers not seen before; numbers that vanished are dropped;
 //   3. re-reads the cached descriptors that may have been reused: those whose socket was in
 //      the last table and is not in this one, and those of a socket that several processes
 //      hold (one of them may have let it go and reused the number);
 //   4. if a table inode is left without an owner that was not already ownerless last time,
-//      re-reads every cached descriptor that does not point at a table socket (one of them
-//      may have been reused for it) — a recheck;
+//      lists every process again, and re-reads every cached descriptor that does not point
+//      at a table socket (one of them may have been reused for it) — a recheck;
 //   5. every `full_pass_every` snapshots, starts from nothing (a full pass, as the scan).
 // docs/DESIGN.md ("Owner attribution") gives the race that remains.
 #include <fcntl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -57,7 +59,16 @@ struct proc_cache_state {
     std::vector<proc_entry> procs;         // by pid
     std::vector<std::uint32_t> ownerless;  // table inodes left without owner last time, sorted
     std::uint64_t since_full = 0;          // snapshots since the last full pass
+    bool counts_ok = false;  // fstat of /proc/<pid>/fd gives the descriptor count here
 };
+
+// Linux >= 6.2 reports a /proc/<pid>/fd directory's descriptor count as its size; older
+// kernels report 0. Our own process has descriptors open (the proc directory, at least).
+bool fd_counts_supported(const std::string& proc_dir) {
+    struct stat sb;
+    std::string self = proc_dir + "/self/fd";
+    return ::stat(self.c_str(), &sb) == 0 && sb.st_size > 0;
+}
 
 // How many /proc/<pid>/fd directories the cache may hold open: an eighth of the descriptor
 // limit, at most 4096. Processes beyond it are read in full each time, as the scan does.
@@ -148,6 +159,28 @@ class pass {
         return true;
     }
 
+    // Whether a known process still has as many descriptors as the cache lists for it:
+    // fstat of its fd directory gives the count (Linux >= 6.2; counts_ok says it does). Then
+    // the listing is skipped: a number closed and reused, or a set of numbers changed at the
+    // same count, is what steps 3 and 4 look for. False (list it) otherwise, or when the
+    // process is gone (the count of an exited process's directory fails with ENOENT).
+    bool unchanged(proc_entry& e) {
+        if (!st_.counts_ok) return false;
+        struct stat sb;
+        if (::fstat(e.dir.get(), &sb) != 0) return false;
+        if (sb.st_size < 0 || std::size_t(sb.st_size) != e.fds.size()) return false;
+        for (fd_entry& k : e.fds) k.fresh = false;
+        return true;
+    }
+
+    // Step 4's first half: lists every held process again and reads the numbers it did not
+    // know (a count may have stayed equal over a changed set).
+    void relist_all() {
+        std::vector<int> listed;
+        for (proc_entry& e : st_.procs)
+            if (e.dir && list(e.dir.get(), listed)) refresh(e, listed);
+    }
+
     // Steps 1 and 2.
     void refresh_all(int proc, std::size_t cap) {
         std::vector<std::uint32_t> pids;
@@ -167,7 +200,7 @@ class pass {
             bool ok = false;
             if (old != st_.procs.end() && old->pid == pid && old->dir) {
                 e = std::move(*old);
-                ok = list(e.dir.get(), listed) && refresh(e, listed);
+                ok = unchanged(e) || (list(e.dir.get(), listed) && refresh(e, listed));
                 // Gone (another process may hold the number now) or denied: read afresh.
                 if (!ok) e = proc_entry{};
             }
@@ -235,6 +268,7 @@ std::error_code map_owner_pids_cached(const std::string& proc_dir, std::vector<t
         if (full) {
             st = std::make_shared<proc_cache_state>();
             st->proc_dir = proc_dir;
+            st->counts_ok = fd_counts_supported(proc_dir);
             c.platform_data = st;
         }
         unique_fd proc(::open(proc_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
@@ -273,8 +307,9 @@ std::error_code map_owner_pids_cached(const std::string& proc_dir, std::vector<t
                 }
             if (news) {
                 ++c.stats.rechecks;
-                if (p.reread([](const fd_entry& k) { return k.slot == owner_index::npos; }))
-                    p.resolve_and_credit();
+                p.relist_all();
+                p.reread([](const fd_entry& k) { return k.slot == owner_index::npos; });
+                p.resolve_and_credit();
             }
         }
         st->ownerless = index.unmapped_inodes();

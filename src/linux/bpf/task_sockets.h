@@ -4,9 +4,8 @@
 #define TCPTABLE_BPF_TASK_SOCKETS_H
 
 struct tcptable_bpf_task_socket {
-    __u32 inode;   /* the socket's inode (SOCK_INODE), as /proc/<pid>/fd shows "socket:[N]" */
-    __u32 tgid;    /* the process (thread group leader), in the initial pid namespace */
-    char comm[16]; /* the leader's command name, NUL-padded (TASK_COMM_LEN) */
+    __u32 inode; /* the socket's inode (SOCK_INODE), as /proc/<pid>/fd shows "socket:[N]" */
+    __u32 tgid;  /* the process (thread group leader), in the initial pid namespace */
 };
 
 #endif
