@@ -564,6 +564,28 @@ void owner_bpf_pass(benchmark::State& state, bool credit) {
     set_rate(state, total, long(records.size()));
 }
 
+// The warm cache's owner step alone, on one table's rows (no dump): what owner_pids_cache_warm
+// adds to the plain snapshot.
+void owner_cache_warm_step(benchmark::State& state) {
+    if (!prepare(state)) return;
+    snapshot_options plain;
+    std::error_code e;
+    auto rows = tcptable::snapshot(plain, e).release();
+    tcptable::owner_cache cache(0);
+    tcptable::detail::owner_scan_result r;
+    tcptable::error_info info;
+    tcptable::detail::map_owner_pids_cached("/proc", rows, cache, r, info);  // cold, untimed
+    for (auto _ : state) {
+        if (auto ec = tcptable::detail::map_owner_pids_cached("/proc", rows, cache, r, info)) {
+            state.SkipWithError(ec.message().c_str());
+            return;
+        }
+        benchmark::DoNotOptimize(rows.data());
+    }
+    state.counters["links_read_last"] = double(cache.stats().links_read);
+    set_rate(state, (long long)rows.size() * (long long)state.iterations(), long(rows.size()));
+}
+
 // The parser alone on the captured text of the generated table: no kernel, stable numbers.
 void parse_only(benchmark::State& state) {
     if (!prepare(state)) return;
@@ -677,6 +699,7 @@ void register_all() {
         reg("owner_pids_bpf", [](benchmark::State& s) { bench_owners(s, owner_path::bpf); });
         reg("owner_bpf_pass_only", [](benchmark::State& s) { owner_bpf_pass(s, false); });
         reg("owner_bpf_pass_and_credit", [](benchmark::State& s) { owner_bpf_pass(s, true); });
+        reg("owner_cache_warm_step_only", owner_cache_warm_step);
         reg("owner_pids_scan", [](benchmark::State& s) { bench_owners(s, owner_path::scan); });
         reg("owner_pids_cache_cold",
             [](benchmark::State& s) { bench_owners(s, owner_path::cache_cold); });
