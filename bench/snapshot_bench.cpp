@@ -537,6 +537,44 @@ void bench_owners(benchmark::State& state, owner_path path) {
     set_rate(state, total, last);
 }
 
+// The ratios of the goals, robust to a machine whose load drifts between benchmarks: each
+// iteration takes the plain snapshot and then the one with owners (by `path`), back to back;
+// the counter `ratio_to_plain` is the sum of the second's times over the first's. The time
+// reported (manual) is the owner snapshot's.
+void owners_paired(benchmark::State& state, owner_path path) {
+    if (!prepare(state)) return;
+    using clock = std::chrono::steady_clock;
+    tcptable::detail::seam_state::owner_bpf_disabled.store(path != owner_path::bpf);
+    snapshot_options plain, o;
+    o.owner_pids = true;
+    if (path == owner_path::cache_warm) o.owner_cache = std::make_shared<tcptable::owner_cache>(0);
+    std::error_code ec;
+    (void)tcptable::snapshot(o, ec);  // loads the program, or fills the cache
+    double plain_s = 0, owners_s = 0;
+    for (auto _ : state) {
+        auto t0 = clock::now();
+        auto a = tcptable::snapshot(plain, ec);
+        auto t1 = clock::now();
+        auto b = tcptable::snapshot(o, ec);
+        auto t2 = clock::now();
+        benchmark::DoNotOptimize(a.data());
+        benchmark::DoNotOptimize(b.data());
+        const auto want = path == owner_path::bpf ? tcptable::owner_method::bpf_iterator
+                                                  : tcptable::owner_method::proc_cache;
+        if (ec || b.owner_source != want) {
+            tcptable::detail::seam_state::owner_bpf_disabled.store(false);
+            state.SkipWithError("owners did not come from the path measured");
+            return;
+        }
+        plain_s += std::chrono::duration<double>(t1 - t0).count();
+        owners_s += std::chrono::duration<double>(t2 - t1).count();
+        state.SetIterationTime(std::chrono::duration<double>(t2 - t1).count());
+    }
+    tcptable::detail::seam_state::owner_bpf_disabled.store(false);
+    state.counters["plain_ms"] = 1000 * plain_s / double(state.iterations());
+    state.counters["ratio_to_plain"] = plain_s > 0 ? owners_s / plain_s : 0;
+}
+
 // The BPF iterator's pass alone (the kernel's walk of every file, and reading its records),
 // and the same records credited to a table's rows: the two parts of owner_pids_bpf's cost
 // above the plain snapshot.
@@ -700,6 +738,12 @@ void register_all() {
         reg("owner_bpf_pass_only", [](benchmark::State& s) { owner_bpf_pass(s, false); });
         reg("owner_bpf_pass_and_credit", [](benchmark::State& s) { owner_bpf_pass(s, true); });
         reg("owner_cache_warm_step_only", owner_cache_warm_step);
+        reg("owner_pids_bpf_paired", [](benchmark::State& s) {
+            owners_paired(s, owner_path::bpf);
+        })->UseManualTime();
+        reg("owner_pids_cache_warm_paired", [](benchmark::State& s) {
+            owners_paired(s, owner_path::cache_warm);
+        })->UseManualTime();
         reg("owner_pids_scan", [](benchmark::State& s) { bench_owners(s, owner_path::scan); });
         reg("owner_pids_cache_cold",
             [](benchmark::State& s) { bench_owners(s, owner_path::cache_cold); });

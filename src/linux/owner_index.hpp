@@ -50,7 +50,9 @@ inline std::uint32_t socket_inode(const char* link, std::size_t len) noexcept {
     return parse_u32(link + plen, link + len - 1);
 }
 
-// The table's inodes, sorted, each with its row; only these are looked up.
+// The table's inodes, each with its row, in an open-addressing hash table (linear probing,
+// multiplicative hash; twice as many buckets as inodes, at least): only these are looked up.
+// Several rows with one inode are chained from the first.
 class owner_index {
   public:
     static constexpr std::uint32_t npos = 0xffffffffu;
@@ -58,30 +60,53 @@ class owner_index {
     // Clears pid and owner_count of every row.
     explicit owner_index(std::vector<tcp_row>& rows) : rows_(rows) {
         slots_.reserve(rows.size());
-        for (std::size_t i = 0; i < rows.size(); ++i) {
-            rows[i].pid = 0;
-            rows[i].owner_count = 0;
-            if (rows[i].inode != 0) slots_.push_back({rows[i].inode, std::uint32_t(i), 0});
+        std::size_t n = 0;
+        for (tcp_row& r : rows) {
+            r.pid = 0;
+            r.owner_count = 0;
+            n += r.inode != 0;
         }
-        std::sort(slots_.begin(), slots_.end(),
-                  [](const slot& a, const slot& b) { return a.inode < b.inode; });
+        unsigned bits = 4;
+        while ((std::size_t(1) << bits) < 2 * n) ++bits;
+        shift_ = 32 - bits;
+        buckets_.assign(std::size_t(1) << bits, npos);
+        const std::size_t mask = buckets_.size() - 1;
+        for (std::size_t i = 0; i < rows.size(); ++i) {
+            const std::uint32_t ino = rows[i].inode;
+            if (ino == 0) continue;
+            const auto me = std::uint32_t(slots_.size());
+            slots_.push_back({ino, std::uint32_t(i), 0, npos});
+            for (std::size_t b = bucket(ino);; b = (b + 1) & mask) {
+                std::uint32_t& head = buckets_[b];
+                if (head == npos) {
+                    head = me;
+                    break;
+                }
+                if (slots_[head].inode == ino) {  // a second row of this inode: chained
+                    std::uint32_t at = head;
+                    while (slots_[at].next != npos) at = slots_[at].next;
+                    slots_[at].next = me;
+                    break;
+                }
+            }
+        }
     }
 
     bool empty() const noexcept { return slots_.empty(); }
 
-    // The first slot of `ino`, or npos. Slots of one inode (a socket in both families' dumps
-    // never happens, but equal inodes are allowed) follow each other.
+    // The first slot of `ino`, or npos.
     std::uint32_t find(std::uint32_t ino) const noexcept {
-        auto it = std::lower_bound(slots_.begin(), slots_.end(), ino,
-                                   [](const slot& s, std::uint32_t v) { return s.inode < v; });
-        return it != slots_.end() && it->inode == ino ? std::uint32_t(it - slots_.begin()) : npos;
+        const std::size_t mask = buckets_.size() - 1;
+        for (std::size_t b = bucket(ino);; b = (b + 1) & mask) {
+            const std::uint32_t head = buckets_[b];
+            if (head == npos || slots_[head].inode == ino) return head;
+        }
     }
 
-    // Counts `pid` as an owner of the rows from slot `first` (as find() gave) on. The records
-    // of one process must come together: one holding a socket in several fds counts once.
+    // Counts `pid` as an owner of the rows of slot `first` (as find() gave). The records of
+    // one process must come together: one holding a socket in several fds counts once.
     void credit(std::uint32_t first, std::uint32_t pid) noexcept {
-        for (std::size_t i = first; i < slots_.size() && slots_[i].inode == slots_[first].inode;
-             ++i) {
+        for (std::uint32_t i = first; i != npos; i = slots_[i].next) {
             slot& s = slots_[i];
             if (s.last_pid == pid) continue;
             s.last_pid = pid;
@@ -115,12 +140,13 @@ class owner_index {
             if (rows_[s.row].pid == 0) ++n;
         return n;
     }
-    // The inodes no process holds, sorted.
+    // The inodes no process holds, sorted, each once.
     std::vector<std::uint32_t> unmapped_inodes() const {
         std::vector<std::uint32_t> out;
         for (const slot& s : slots_)
-            if (rows_[s.row].pid == 0 && (out.empty() || out.back() != s.inode))
-                out.push_back(s.inode);
+            if (rows_[s.row].pid == 0) out.push_back(s.inode);
+        std::sort(out.begin(), out.end());
+        out.erase(std::unique(out.begin(), out.end()), out.end());
         return out;
     }
 
@@ -129,9 +155,15 @@ class owner_index {
         std::uint32_t inode;
         std::uint32_t row;
         std::uint32_t last_pid;  // the process that last counted as an owner
+        std::uint32_t next;      // the next slot of the same inode, or npos
     };
+    std::size_t bucket(std::uint32_t ino) const noexcept {
+        return std::size_t(std::uint32_t(ino * 0x9E3779B1u) >> shift_);
+    }
     std::vector<tcp_row>& rows_;
     std::vector<slot> slots_;
+    std::vector<std::uint32_t> buckets_;  // slot of each bucket's first inode, or npos
+    unsigned shift_ = 28;
 };
 
 }  // namespace tcptable::inline v0_1::detail::owners
