@@ -539,33 +539,48 @@ TEST(owner_cache, as_nobody_the_scan_and_cache_work_without_bpf) {
 
 // Snapshots on several threads share one cache (the watcher's helper threads do): each takes
 // its turn, each gets the scan's answer. Run under TSan by scripts/sanitize.sh.
+// Snapshots with owners on several threads: `bpf` shares the loaded iterator, otherwise they
+// share one cache (the watcher's helper threads do); each gets the right owner. Run under TSan
+// by scripts/sanitize.sh.
+std::string owners_on_threads(bool bpf) {
+    if (bpf && !d::owner_bpf_available())
+        return "SKIP: the BPF iterator is not permitted here (CAP_BPF + CAP_PERFMON)";
+    int l = listener_fd();
+    CHECK_OR_RETURN(l >= 0, "listener");
+    auto cache = std::make_shared<owner_cache>(0);
+    std::mutex m;
+    std::string failure;
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 3; ++t)
+        threads.emplace_back([&] {
+            for (int i = 0; i < 5; ++i) {
+                snapshot_options o;
+                o.owner_pids = true;
+                o.owner_cache = cache;
+                std::error_code ec;
+                tcp_table table = snapshot(o, ec);
+                const owner_method want =
+                    bpf ? owner_method::bpf_iterator : owner_method::proc_cache;
+                std::string why =
+                    ec ? ec.message()
+                    : table.owner_source != want
+                        ? std::string("owners from ") + std::string(to_string(table.owner_source))
+                        : expect_owner(table.release(), inode_of(l), std::uint32_t(::getpid()), 1);
+                std::lock_guard lock(m);
+                if (!why.empty() && failure.empty()) failure = why;
+            }
+        });
+    for (auto& t : threads) t.join();
+    if (!bpf) CHECK_OR_RETURN(cache->stats().snapshots == 15, "every snapshot used the cache");
+    return failure;
+}
+
 TEST(owner_cache, threads_share_one_cache) {
-    TCPTABLE_EXPECT_CHILD(in_private_netns([]() -> std::string {
-        int l = listener_fd();
-        CHECK_OR_RETURN(l >= 0, "listener");
-        auto cache = std::make_shared<owner_cache>(0);
-        std::mutex m;
-        std::string failure;
-        std::vector<std::thread> threads;
-        for (int t = 0; t < 3; ++t)
-            threads.emplace_back([&] {
-                for (int i = 0; i < 5; ++i) {
-                    snapshot_options o;
-                    o.owner_pids = true;
-                    o.owner_cache = cache;
-                    std::error_code ec;
-                    tcp_table table = snapshot(o, ec);
-                    std::string why = ec ? ec.message()
-                                         : expect_owner(table.release(), inode_of(l),
-                                                        std::uint32_t(::getpid()), 1);
-                    std::lock_guard lock(m);
-                    if (!why.empty() && failure.empty()) failure = why;
-                }
-            });
-        for (auto& t : threads) t.join();
-        CHECK_OR_RETURN(cache->stats().snapshots == 15, "every snapshot used the cache");
-        return failure;
-    }));
+    TCPTABLE_EXPECT_CHILD(in_private_netns([] { return owners_on_threads(false); }));
+}
+
+TEST(owner_bpf, threads_share_the_iterator) {
+    TCPTABLE_EXPECT_CHILD(in_private_netns([] { return owners_on_threads(true); }, true));
 }
 
 // ---- the BPF iterator -----------------------------------------------------------------------
