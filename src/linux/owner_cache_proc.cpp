@@ -89,8 +89,9 @@ class pass {
           stats_(stats),
           buf_(new char[owners::dirent_buffer_size]) {}
 
-    // The socket inode of descriptor `name` of the directory `dir`; 0 for anything else. -1
-    // in `denied` terms: sets `denied` when the process no longer lets us read it.
+    // The socket inode of descriptor `fd` of the fd directory `dir`; 0 for anything else (or
+    // a number closed meanwhile). Sets `gone` when the process has exited or no longer lets
+    // us read it.
     std::uint32_t read_link(int dir, int fd, bool& gone) {
         char name[16], link[64];
         std::snprintf(name, sizeof name, "%d", fd);
@@ -105,11 +106,10 @@ class pass {
     bool list(int dir, std::vector<int>& out) {
         out.clear();
         if (::lseek(dir, 0, SEEK_SET) != 0) return false;
-        errno = 0;
-        owners::for_each_numeric_entry(dir, buf_.get(), [&](const char* name) {
+        const bool read = owners::for_each_numeric_entry(dir, buf_.get(), [&](const char* name) {
             out.push_back(int(owners::parse_u32(name, name + std::strlen(name))));
         });
-        if (errno != 0) return false;  // ENOENT: the process exited
+        if (!read) return false;  // ENOENT: the process exited
         if (!std::is_sorted(out.begin(), out.end())) std::sort(out.begin(), out.end());
         return true;
     }

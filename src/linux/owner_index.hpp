@@ -20,11 +20,12 @@ constexpr std::size_t dirent_buffer_size = 64 * 1024;
 // Calls f(name) for every entry of the open directory `dirfd` whose name is all digits.
 // getdents64 (glibc >= 2.30, <dirent.h> with _GNU_SOURCE) fills the caller's buffer with
 // struct dirent64 records, each d_reclen bytes long; readdir() would allocate a DIR per process.
+// False when getdents64 failed (the directory vanished under us: a process that exited).
 template <class F>
-void for_each_numeric_entry(int dirfd, char* buf, F&& f) {
+bool for_each_numeric_entry(int dirfd, char* buf, F&& f) {
     for (;;) {
         ssize_t n = ::getdents64(dirfd, buf, dirent_buffer_size);
-        if (n <= 0) return;  // end, or the directory vanished under us
+        if (n <= 0) return n == 0;
         for (ssize_t off = 0; off < n;) {
             auto* d = reinterpret_cast<const struct dirent64*>(buf + off);
             off += d->d_reclen;
