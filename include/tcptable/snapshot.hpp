@@ -41,7 +41,9 @@ struct snapshot_options {
     // Linux: where proc is mounted, or "/proc/<pid>" for the table of that process's network
     // namespace (procfs backend), or a directory of captured files holding net/tcp, net/tcp6.
     std::string proc_root = "/proc";
-    // Fill tcp_row::pid (and owner_count) by scanning the processes' open descriptors.
+    // Fill tcp_row::pid (and owner_count): Linux from a BPF iter/task_file pass where it is
+    // permitted, else from the processes' descriptors under /proc; tcp_table::owner_source
+    // says which (docs/DESIGN.md, "Owner attribution").
     bool owner_pids = false;
     // With owner_pids, on the /proc path: a cache shared by repeated snapshots, so each
     // resolves only what changed (include/tcptable/owner_cache.hpp). Null: a full scan each

@@ -23,8 +23,8 @@ int tcptable_task_sockets(struct bpf_iter__task_file* ctx) {
     struct file* file = ctx->file;
     if (!task || !file) return 0;
     if (task->pid != task->tgid) return 0;  // a thread with a file table of its own
-    // A socket file's inode is the socket's (struct socket_alloc: the socket, then its vfs
-    // inode); its private_data is the struct socket.
+    // A socket file's inode is the socket's, SOCK_INODE (struct socket_alloc: the socket,
+    // then its vfs inode), the number /proc/<pid>/fd shows as "socket:[N]".
     struct inode* inode = file->f_inode;
     if (!inode || (inode->i_mode & TCPTABLE_S_IFMT) != TCPTABLE_S_IFSOCK) return 0;
     // Every socket, of any family: user space looks each inode up in its table anyway, and a
