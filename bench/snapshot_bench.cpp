@@ -37,7 +37,11 @@
 #include <vector>
 
 #include "linux/bpf/bpf_iter_backend.hpp"
+#include "linux/bpf/bpf_owner_pids.hpp"
+#include "linux/owner_index.hpp"
+#include "linux/owner_pids.hpp"
 #include "linux/procfs_parser.hpp"
+#include "linux/test_seams.hpp"
 
 #ifndef TCPTABLE_TABLE_GENERATOR
 #error "TCPTABLE_TABLE_GENERATOR must name the tcptable_table_generator executable"
@@ -463,6 +467,164 @@ void bench_snapshot(benchmark::State& state, snapshot_options options) {
     measure_memory(state, options);
 }
 
+// ---- owner pids by each path (issue 16; docs/PERFORMANCE.md, "Owner pids") -------------------
+
+enum class owner_path { bpf, scan, cache_cold, cache_warm };
+
+// A snapshot with owner pids by one path, against default_sorted (the plain snapshot) in the
+// same run. `scan` and the caches turn the BPF iterator off (the /proc path an unprivileged
+// caller takes; as root every process is readable, the scan's worst case). cache_warm reuses
+// one cache over an unchanged table (after one untimed cold pass), without its periodic full
+// pass; cache_cold gives every snapshot a new cache.
+void bench_owners(benchmark::State& state, owner_path path) {
+    if (!prepare(state)) return;
+    using tcptable::owner_cache;
+    tcptable::detail::seam_state::owner_bpf_disabled.store(path != owner_path::bpf);
+    snapshot_options o;
+    o.owner_pids = true;
+    auto warm = std::make_shared<owner_cache>(0);
+    if (path == owner_path::cache_warm) {
+        o.owner_cache = warm;
+        std::error_code ec;
+        (void)tcptable::snapshot(o, ec);
+    }
+    const tcptable::owner_method expected =
+        path == owner_path::bpf    ? tcptable::owner_method::bpf_iterator
+        : path == owner_path::scan ? tcptable::owner_method::proc_scan
+                                   : tcptable::owner_method::proc_cache;
+    std::error_code ec;
+    tcptable::error_info info;
+    long long total = 0;
+    long last = 0;
+    for (auto _ : state) {
+        if (path == owner_path::cache_cold) o.owner_cache = std::make_shared<owner_cache>(0);
+        auto t = tcptable::snapshot(o, ec, &info);
+        if (ec || t.owner_source != expected) {
+            std::string msg = ec ? ec.message() + " " + info.to_string()
+                                 : std::string("owners came from ") +
+                                       std::string(tcptable::to_string(t.owner_source)) +
+                                       " (the BPF iterator needs CAP_BPF + CAP_PERFMON)";
+            tcptable::detail::seam_state::owner_bpf_disabled.store(false);
+            state.SkipWithError(msg.c_str());
+            return;
+        }
+        last = long(t.size());
+        total += last;
+        benchmark::DoNotOptimize(t.data());
+    }
+    if (path == owner_path::bpf) {
+        // Untimed: the iterator's owners against the scan's on the same rows.
+        std::error_code e2;
+        snapshot_options plain;
+        auto rows = tcptable::snapshot(plain, e2).release();
+        auto by_scan = rows;
+        tcptable::detail::owner_scan_result r1, r2;
+        tcptable::error_info i1;
+        tcptable::owner_method m = tcptable::owner_method::none;
+        tcptable::detail::map_owner_pids("/proc", by_scan, r1, i1);
+        tcptable::detail::resolve_owner_pids(plain, "/proc", rows, r2, m, i1);
+        long differ = 0;
+        for (std::size_t i = 0; i < rows.size(); ++i)
+            differ +=
+                rows[i].pid != by_scan[i].pid || rows[i].owner_count != by_scan[i].owner_count;
+        state.counters["rows_differing_from_scan"] = double(differ);
+    }
+    if (path == owner_path::cache_warm) {
+        auto st = warm->stats();
+        state.counters["links_read_last"] = double(st.links_read);
+        state.counters["cached_fds"] = double(st.descriptors);
+    }
+    tcptable::detail::seam_state::owner_bpf_disabled.store(false);
+    set_rate(state, total, last);
+}
+
+// The ratios of the goals, robust to a machine whose load drifts between benchmarks: each
+// iteration takes the plain snapshot and then the one with owners (by `path`), back to back;
+// the counter `ratio_to_plain` is the sum of the second's times over the first's. The time
+// reported (manual) is the owner snapshot's.
+void owners_paired(benchmark::State& state, owner_path path) {
+    if (!prepare(state)) return;
+    using clock = std::chrono::steady_clock;
+    tcptable::detail::seam_state::owner_bpf_disabled.store(path != owner_path::bpf);
+    snapshot_options plain, o;
+    o.owner_pids = true;
+    if (path == owner_path::cache_warm) o.owner_cache = std::make_shared<tcptable::owner_cache>(0);
+    std::error_code ec;
+    (void)tcptable::snapshot(o, ec);  // loads the program, or fills the cache
+    double plain_s = 0, owners_s = 0;
+    for (auto _ : state) {
+        auto t0 = clock::now();
+        auto a = tcptable::snapshot(plain, ec);
+        auto t1 = clock::now();
+        auto b = tcptable::snapshot(o, ec);
+        auto t2 = clock::now();
+        benchmark::DoNotOptimize(a.data());
+        benchmark::DoNotOptimize(b.data());
+        const auto want = path == owner_path::bpf ? tcptable::owner_method::bpf_iterator
+                                                  : tcptable::owner_method::proc_cache;
+        if (ec || b.owner_source != want) {
+            tcptable::detail::seam_state::owner_bpf_disabled.store(false);
+            state.SkipWithError("owners did not come from the path measured");
+            return;
+        }
+        plain_s += std::chrono::duration<double>(t1 - t0).count();
+        owners_s += std::chrono::duration<double>(t2 - t1).count();
+        state.SetIterationTime(std::chrono::duration<double>(t2 - t1).count());
+    }
+    tcptable::detail::seam_state::owner_bpf_disabled.store(false);
+    state.counters["plain_ms"] = 1000 * plain_s / double(state.iterations());
+    state.counters["ratio_to_plain"] = plain_s > 0 ? owners_s / plain_s : 0;
+}
+
+// The BPF iterator's pass alone (the kernel's walk of every file, and reading its records),
+// and the same records credited to a table's rows: the two parts of owner_pids_bpf's cost
+// above the plain snapshot.
+void owner_bpf_pass(benchmark::State& state, bool credit) {
+    if (!prepare(state)) return;
+    std::vector<tcptable::detail::task_socket> records;
+    tcptable::error_info info;
+    snapshot_options plain;
+    std::error_code e;
+    auto rows = tcptable::snapshot(plain, e).release();
+    long long total = 0;
+    for (auto _ : state) {
+        records.clear();
+        if (auto ec = tcptable::detail::bpf_task_sockets(records, info)) {
+            state.SkipWithError((ec.message() + " " + info.to_string()).c_str());
+            return;
+        }
+        if (credit) {
+            tcptable::detail::owners::owner_index index(rows);
+            for (const auto& r : records) index.credit_inode(r.inode, r.tgid);
+            benchmark::DoNotOptimize(rows.data());
+        }
+        total += long(records.size());
+    }
+    set_rate(state, total, long(records.size()));
+}
+
+// The warm cache's owner step alone, on one table's rows (no dump): what owner_pids_cache_warm
+// adds to the plain snapshot.
+void owner_cache_warm_step(benchmark::State& state) {
+    if (!prepare(state)) return;
+    snapshot_options plain;
+    std::error_code e;
+    auto rows = tcptable::snapshot(plain, e).release();
+    tcptable::owner_cache cache(0);
+    tcptable::detail::owner_scan_result r;
+    tcptable::error_info info;
+    tcptable::detail::map_owner_pids_cached("/proc", rows, cache, r, info);  // cold, untimed
+    for (auto _ : state) {
+        if (auto ec = tcptable::detail::map_owner_pids_cached("/proc", rows, cache, r, info)) {
+            state.SkipWithError(ec.message().c_str());
+            return;
+        }
+        benchmark::DoNotOptimize(rows.data());
+    }
+    state.counters["links_read_last"] = double(cache.stats().links_read);
+    set_rate(state, (long long)rows.size() * (long long)state.iterations(), long(rows.size()));
+}
+
 // The parser alone on the captured text of the generated table: no kernel, stable numbers.
 void parse_only(benchmark::State& state) {
     if (!prepare(state)) return;
@@ -629,6 +791,21 @@ void register_all() {
         snap("default_listeners", listeners(automatic));
         snap("procfs_listeners", listeners(procfs));
         snap("default_owner_pids", pids(automatic));
+        reg("owner_pids_bpf", [](benchmark::State& s) { bench_owners(s, owner_path::bpf); });
+        reg("owner_bpf_pass_only", [](benchmark::State& s) { owner_bpf_pass(s, false); });
+        reg("owner_bpf_pass_and_credit", [](benchmark::State& s) { owner_bpf_pass(s, true); });
+        reg("owner_cache_warm_step_only", owner_cache_warm_step);
+        reg("owner_pids_bpf_paired", [](benchmark::State& s) {
+            owners_paired(s, owner_path::bpf);
+        })->UseManualTime();
+        reg("owner_pids_cache_warm_paired", [](benchmark::State& s) {
+            owners_paired(s, owner_path::cache_warm);
+        })->UseManualTime();
+        reg("owner_pids_scan", [](benchmark::State& s) { bench_owners(s, owner_path::scan); });
+        reg("owner_pids_cache_cold",
+            [](benchmark::State& s) { bench_owners(s, owner_path::cache_cold); });
+        reg("owner_pids_cache_warm",
+            [](benchmark::State& s) { bench_owners(s, owner_path::cache_warm); });
         reg("floor_netlink_dump_metrics", floor_netlink_dump_metrics);
         snap("netlink_metrics_sorted", metrics(netlink));
         snap("netlink_metrics_unsorted", unsorted(metrics(netlink)));

@@ -387,6 +387,8 @@ inline boost::asio::ip::tcp::endpoint remote_endpoint(const tcp_row& r) {
 struct watch_options {
     watch_options() = default;  // not an aggregate (see snapshot_options)
 
+    // With snapshot.owner_pids and no snapshot.owner_cache, the watcher makes one cache for
+    // all its snapshots (include/tcptable/owner_cache.hpp).
     snapshot_options snapshot;
     std::chrono::steady_clock::duration interval = std::chrono::seconds(1);
     // Where events come from (docs/DESIGN.md, "Event sources"): `poll` diffs snapshots only;
@@ -564,6 +566,9 @@ class watcher : public std::enable_shared_from_this<watcher> {
           interval_(options.interval),
           requested_(options.events) {
         options_.sorted = true;  // the diff is a merge of sorted tables, the joins a search
+        // Owners of each poll resolve only what changed since the last one.
+        if (options_.owner_pids && !options_.owner_cache)
+            options_.owner_cache = std::make_shared<owner_cache>();
     }
 
     // A parked async_next: the handler, with work counted on its executor while it waits.

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -12,6 +13,8 @@
 #include <tcptable/tcp_table.hpp>
 
 namespace tcptable::inline v0_1 {
+
+class owner_cache;  // <tcptable/owner_cache.hpp>
 
 enum class address_family : std::uint8_t { ipv4, ipv6, both };
 
@@ -42,8 +45,14 @@ struct snapshot_options {
     // Linux: where proc is mounted, or "/proc/<pid>" for the table of that process's network
     // namespace (procfs backend), or a directory of captured files holding net/tcp, net/tcp6.
     std::string proc_root = "/proc";
-    // Fill tcp_row::pid (and owner_count) by scanning the processes' open descriptors.
+    // Fill tcp_row::pid (and owner_count): Linux from a BPF iter/task_file pass where it is
+    // permitted, else from the processes' descriptors under /proc; tcp_table::owner_source
+    // says which (docs/DESIGN.md, "Owner attribution").
     bool owner_pids = false;
+    // With owner_pids, on the /proc path: a cache shared by repeated snapshots, so each
+    // resolves only what changed (include/tcptable/owner_cache.hpp). Null: a full scan each
+    // time. Ignored where owners come otherwise (the BPF iterator, Windows).
+    std::shared_ptr<tcptable::owner_cache> owner_cache;
     // Linux: read the table of another network namespace, given as a pid ("1234") or as the
     // path of a namespace file ("/run/netns/NAME"). Empty: the caller's namespace.
     std::string netns;

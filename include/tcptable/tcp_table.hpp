@@ -5,11 +5,38 @@
 #include <cstddef>
 #include <span>
 #include <string>
+#include <string_view>
 #include <tcptable/tcp_metrics.hpp>
 #include <tcptable/tcp_row.hpp>
 #include <vector>
 
 namespace tcptable::inline v0_1 {
+
+// How a snapshot found its rows' owner pids (tcp_table::owner_source; docs/DESIGN.md, "Owner
+// attribution").
+enum class owner_method : std::uint8_t {
+    none,          // not asked, or nowhere to look (captured files)
+    proc_scan,     // Linux: one pass over /proc/<pid>/fd
+    proc_cache,    // Linux: the same, through an owner_cache (snapshot_options::owner_cache)
+    bpf_iterator,  // Linux: the iter/task_file BPF program, in one pass in the kernel
+    platform,      // Windows: the table reports them itself
+};
+
+constexpr std::string_view to_string(owner_method m) noexcept {
+    switch (m) {
+        case owner_method::none:
+            return "none";
+        case owner_method::proc_scan:
+            return "proc-scan";
+        case owner_method::proc_cache:
+            return "proc-cache";
+        case owner_method::bpf_iterator:
+            return "bpf-iterator";
+        case owner_method::platform:
+            return "platform";
+    }
+    return "unknown";
+}
 
 class tcp_table {
   public:
@@ -38,6 +65,8 @@ class tcp_table {
     std::size_t unmapped_owner_rows = 0;
     // With owner pids asked: processes whose fd directory could not be read.
     std::size_t unreadable_processes = 0;
+    // With owner pids asked: where they came from.
+    owner_method owner_source = owner_method::none;
 
     // ---- Per-connection metrics (snapshot_options::metrics), kept beside the rows: empty
     // unless metrics were asked, else one per row, in the rows' order (sorting and state

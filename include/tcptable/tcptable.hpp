@@ -7,6 +7,7 @@
 #include <tcptable/events.hpp>
 #include <tcptable/ip_address.hpp>
 #include <tcptable/namespaces.hpp>
+#include <tcptable/owner_cache.hpp>
 #include <tcptable/process.hpp>
 #include <tcptable/snapshot.hpp>
 #include <tcptable/statistics.hpp>

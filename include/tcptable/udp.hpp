@@ -93,6 +93,7 @@ class udp_table {
     std::size_t unmapped_owner_rows = 0;
     // With owner pids asked: processes whose fd directory could not be read.
     std::size_t unreadable_processes = 0;
+    owner_method owner_source = owner_method::none;  // as tcp_table::owner_source
 
   private:
     std::vector<udp_row> rows_;

@@ -568,9 +568,13 @@ int run(int argc, char** argv, bool stdout_closed) {
     if (show_info) tcptable::cli::print_metrics_note(table);
     const std::size_t unmapped = table.unmapped_owner_rows + udp_table.unmapped_owner_rows;
     if (pids && unmapped != 0)
-        std::fprintf(stderr, "tcptable: %zu rows have no owner found (%zu processes unreadable)\n",
-                     unmapped,
-                     std::max(table.unreadable_processes, udp_table.unreadable_processes));
+        std::fprintf(
+            stderr,
+            "tcptable: %zu rows have no owner found (%zu processes unreadable; owners "
+            "from %s)\n",
+            unmapped, std::max(table.unreadable_processes, udp_table.unreadable_processes),
+            std::string(tcptable::to_string(want_tcp ? table.owner_source : udp_table.owner_source))
+                .c_str());
     return 0;
 }
 

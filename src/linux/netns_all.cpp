@@ -297,12 +297,14 @@ std::error_code platform_all_namespaces(const snapshot_options& options, all_nam
             for (const auto& ns : out.namespaces)
                 all.insert(all.end(), ns.table.begin(), ns.table.end());
             owner_scan_result r;
-            if (auto ec = map_owner_pids("/proc", all, r, info)) return ec;
+            owner_method method = owner_method::none;
+            if (auto ec = resolve_owner_pids(options, "/proc", all, r, method, info)) return ec;
             out.unreadable_processes = r.unreadable_processes;
             std::size_t at = 0;
             for (auto& ns : out.namespaces) {
                 ns.table.unmapped_owner_rows = 0;
                 ns.table.unreadable_processes = r.unreadable_processes;
+                ns.table.owner_source = method;
                 for (tcp_row& row : ns.table) {
                     row = all[at++];
                     if (row.inode != 0 && row.pid == 0) ++ns.table.unmapped_owner_rows;

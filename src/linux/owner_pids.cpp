@@ -8,80 +8,92 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <charconv>
 #include <cstdio>
 #include <cstring>
 #include <memory>
 
+#include "../common/owner_cache_impl.hpp"
 #include "fd.hpp"
+#include "owner_index.hpp"
+#include "test_seams.hpp"
+
+#if TCPTABLE_HAVE_BPF
+#include "bpf/bpf_owner_pids.hpp"
+#endif
 
 namespace tcptable::inline v0_1::detail {
+
+namespace seam_state {
+std::atomic<bool> owner_bpf_disabled{false};
+}
+
 namespace {
 
-constexpr std::size_t dirent_buffer_size = 64 * 1024;
+using owners::dirent_buffer_size;
+using owners::for_each_numeric_entry;
+using owners::parse_u32;
+using owners::socket_inode;
 
-// Calls f(name) for every entry of the open directory `dirfd` whose name is all digits.
-// getdents64 (glibc >= 2.30, <dirent.h> with _GNU_SOURCE) fills the caller's buffer with
-// struct dirent64 records, each d_reclen bytes long; readdir() would allocate a DIR per process.
-template <class F>
-void for_each_numeric_entry(int dirfd, char* buf, F&& f) {
-    for (;;) {
-        ssize_t n = ::getdents64(dirfd, buf, dirent_buffer_size);
-        if (n <= 0) return;  // end, or the directory vanished under us
-        for (ssize_t off = 0; off < n;) {
-            auto* d = reinterpret_cast<const struct dirent64*>(buf + off);
-            off += d->d_reclen;
-            const char* name = d->d_name;
-            if (name[0] < '0' || name[0] > '9') continue;
-            f(name);
-        }
-    }
+std::error_code open_proc_dir(const std::string& proc_dir, unique_fd& proc, error_info& info) {
+    proc = unique_fd(::open(proc_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (proc) return {};
+    int err = errno;
+    info.file = proc_dir;
+    info.message = std::string("cannot open for owner pids: ") + std::strerror(err);
+    return {err, std::system_category()};
 }
 
-// All of [first, last) as a decimal number that fits 32 bits, or 0.
-std::uint32_t parse_u32(const char* first, const char* last) noexcept {
-    std::uint32_t v = 0;
-    auto [next, ec] = std::from_chars(first, last, v);
-    return ec == std::errc{} && next == last ? v : 0;
+// The initial pid namespace's inode (PROC_PID_INIT_INO, fixed by the kernel).
+constexpr ino_t init_pid_ns_inode = 0xEFFFFFFCu;
+
+// Whether pids of the initial pid namespace (the BPF iterator's task->tgid) are the ones
+// /proc shows this process: it runs in the initial pid namespace, and /proc is a mount of it
+// (its "self" is our pid).
+bool proc_shows_init_pids() noexcept {
+    struct stat st;
+    if (::stat("/proc/self/ns/pid", &st) != 0 || st.st_ino != init_pid_ns_inode) return false;
+    char self[32];
+    ssize_t n = ::readlink("/proc/self", self, sizeof self - 1);
+    if (n <= 0) return false;
+    return parse_u32(self, self + n) == static_cast<std::uint32_t>(::getpid());
 }
 
-// "socket:[12345]" → 12345; anything else → 0.
-std::uint32_t socket_inode(const char* link, std::size_t len) noexcept {
-    constexpr char prefix[] = "socket:[";
-    constexpr std::size_t plen = sizeof prefix - 1;
-    if (len < plen + 2 || std::memcmp(link, prefix, plen) != 0 || link[len - 1] != ']') return 0;
-    return parse_u32(link + plen, link + len - 1);
+#if TCPTABLE_HAVE_BPF
+// The BPF path: true when it answered (rows filled), false to fall back to /proc.
+bool bpf_owner_pids(std::vector<tcp_row>& rows, owner_scan_result& result) {
+    if (seam_state::owner_bpf_disabled.load(std::memory_order_relaxed)) return false;
+    if (!proc_shows_init_pids()) return false;
+    std::vector<task_socket> records;
+    error_info ignored;
+    if (bpf_task_sockets(records, ignored)) return false;  // not permitted here: /proc
+    owners::owner_index index(rows);
+    for (const task_socket& r : records) index.credit_inode(r.inode, r.tgid);
+    result.unmapped_rows = index.unmapped();
+    result.unreadable_processes = 0;  // the kernel reads every process
+    return true;
 }
-
-struct inode_slot {
-    std::uint32_t inode;
-    std::uint32_t row;
-    std::uint32_t last_pid;  // the process that last counted as an owner
-};
+#endif
 
 }  // namespace
+
+bool owner_bpf_available() noexcept {
+#if TCPTABLE_HAVE_BPF
+    if (seam_state::owner_bpf_disabled.load(std::memory_order_relaxed)) return false;
+    if (!proc_shows_init_pids()) return false;
+    std::vector<task_socket> records;
+    error_info ignored;
+    return !bpf_task_sockets(records, ignored);
+#else
+    return false;
+#endif
+}
 
 std::error_code map_owner_pids(const std::string& proc_dir, std::vector<tcp_row>& rows,
                                owner_scan_result& result, error_info& info) noexcept {
     return guarded(info, [&]() -> std::error_code {
-        // The table's inodes, sorted for binary search: only these are looked up.
-        std::vector<inode_slot> index;
-        index.reserve(rows.size());
-        for (std::size_t i = 0; i < rows.size(); ++i) {
-            rows[i].pid = 0;
-            rows[i].owner_count = 0;
-            if (rows[i].inode != 0) index.push_back({rows[i].inode, std::uint32_t(i), 0});
-        }
-        std::sort(index.begin(), index.end(),
-                  [](const inode_slot& a, const inode_slot& b) { return a.inode < b.inode; });
-
-        unique_fd proc(::open(proc_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-        if (!proc) {
-            int err = errno;
-            info.file = proc_dir;
-            info.message = std::string("cannot open for owner pids: ") + std::strerror(err);
-            return {err, std::system_category()};
-        }
+        owners::owner_index index(rows);
+        unique_fd proc;
+        if (auto ec = open_proc_dir(proc_dir, proc, info)) return ec;
         if (!index.empty()) {
             std::unique_ptr<char[]> proc_buf(new char[dirent_buffer_size]);
             std::unique_ptr<char[]> fd_buf(new char[dirent_buffer_size]);
@@ -102,26 +114,38 @@ std::error_code map_owner_pids(const std::string& proc_dir, std::vector<tcp_row>
                     ssize_t n = ::readlinkat(fds.get(), fd_name, link, sizeof link);
                     if (n <= 0 || std::size_t(n) >= sizeof link) return;
                     std::uint32_t ino = socket_inode(link, std::size_t(n));
-                    if (ino == 0) return;
-                    auto it = std::lower_bound(
-                        index.begin(), index.end(), ino,
-                        [](const inode_slot& s, std::uint32_t v) { return s.inode < v; });
-                    for (; it != index.end() && it->inode == ino; ++it) {
-                        // A process's fds are listed together; one holding the socket in
-                        // several fds counts once.
-                        if (it->last_pid == pid) continue;
-                        it->last_pid = pid;
-                        tcp_row& r = rows[it->row];
-                        if (r.pid == 0 || pid < r.pid) r.pid = pid;
-                        if (r.owner_count < 255) ++r.owner_count;
-                    }
+                    if (ino != 0) index.credit_inode(ino, pid);
                 });
             });
         }
-        for (const tcp_row& r : rows)
-            if (r.inode != 0 && r.pid == 0) ++result.unmapped_rows;
+        result.unmapped_rows = index.unmapped();
         return {};
     });
+}
+
+std::error_code resolve_owner_pids(const snapshot_options& options, const std::string& proc_dir,
+                                   std::vector<tcp_row>& rows, owner_scan_result& result,
+                                   owner_method& method, error_info& info) noexcept {
+#if TCPTABLE_HAVE_BPF
+    if (proc_dir == "/proc") {
+        bool done = false;
+        if (auto ec = guarded(info, [&] {
+                done = bpf_owner_pids(rows, result);
+                return std::error_code{};
+            }))
+            return ec;
+        if (done) {
+            method = owner_method::bpf_iterator;
+            return {};
+        }
+    }
+#endif
+    if (options.owner_cache) {
+        method = owner_method::proc_cache;
+        return map_owner_pids_cached(proc_dir, rows, *options.owner_cache, result, info);
+    }
+    method = owner_method::proc_scan;
+    return map_owner_pids(proc_dir, rows, result, info);
 }
 
 // Where to look for processes: the proc root itself when it is a proc mount; the host's /proc
@@ -144,9 +168,11 @@ std::error_code fill_owner_pids(const snapshot_options& options, tcp_table& out,
         return {};
     }
     owner_scan_result result;
-    auto ec = map_owner_pids(dir, out.mutable_rows(), result, info);
+    owner_method method = owner_method::none;
+    auto ec = resolve_owner_pids(options, dir, out.mutable_rows(), result, method, info);
     out.unmapped_owner_rows = result.unmapped_rows;
     out.unreadable_processes = result.unreadable_processes;
+    out.owner_source = method;
     return ec;
 }
 

@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: MIT
-// Owner pids: which processes hold each socket, from one pass over <proc>/<pid>/fd.
+// Owner pids: which processes hold each socket. With BPF permitted, one pass of the
+// iter/task_file program in the kernel (bpf/bpf_owner_pids.cpp); otherwise one pass over
+// <proc>/<pid>/fd, or the incremental version of that pass through a tcptable::owner_cache
+// (owner_cache.cpp). docs/DESIGN.md, "Owner attribution".
 #pragma once
 
 #include <string>
+#include <tcptable/owner_cache.hpp>
 
 #include "../common/backend.hpp"
 
@@ -18,6 +22,24 @@ struct owner_scan_result {
 // an error; only an unreadable `proc_dir` itself is.
 std::error_code map_owner_pids(const std::string& proc_dir, std::vector<tcp_row>& rows,
                                owner_scan_result& result, error_info& info) noexcept;
+
+// The same result through `cache` (owner_cache.cpp): only what changed since the cache's last
+// snapshot is read. A cache used with another proc_dir starts over.
+std::error_code map_owner_pids_cached(const std::string& proc_dir, std::vector<tcp_row>& rows,
+                                      owner_cache& cache, owner_scan_result& result,
+                                      error_info& info) noexcept;
+
+// Whether the BPF iterator can give owners here and now: built with BPF, loadable (CAP_BPF and
+// CAP_PERFMON, or root; a kernel with iter/task_file), and this process sees the initial pid
+// namespace's pids in /proc (the iterator's pids are that namespace's).
+bool owner_bpf_available() noexcept;
+
+// Owners of `rows` for processes under `proc_dir`: the BPF iterator when proc_dir is "/proc"
+// and owner_bpf_available(); else options.owner_cache's incremental pass; else the full scan.
+// `method` says which answered.
+std::error_code resolve_owner_pids(const snapshot_options& options, const std::string& proc_dir,
+                                   std::vector<tcp_row>& rows, owner_scan_result& result,
+                                   owner_method& method, error_info& info) noexcept;
 
 // Fills the owners of `out`'s rows and its owner counters, for options.owner_pids: from the proc
 // root when it is a proc mount, from the host's /proc for one process's view or a named

@@ -164,6 +164,7 @@ std::error_code platform_udp_snapshot(const snapshot_options& options, udp_table
             if (auto ec = fill_owner_pids(options, read, info)) return ec;
             out.unmapped_owner_rows = read.unmapped_owner_rows;
             out.unreadable_processes = read.unreadable_processes;
+            out.owner_source = read.owner_source;
         }
         udp_rows_from(read.mutable_rows(), out);
         return std::error_code{};

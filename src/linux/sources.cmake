@@ -12,6 +12,7 @@ set(tcptable_platform_sources
   ${CMAKE_CURRENT_LIST_DIR}/netlink_parser.cpp
   ${CMAKE_CURRENT_LIST_DIR}/netns.cpp
   ${CMAKE_CURRENT_LIST_DIR}/netns_all.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/owner_cache_proc.cpp
   ${CMAKE_CURRENT_LIST_DIR}/owner_pids.cpp
   ${CMAKE_CURRENT_LIST_DIR}/platform.cpp
   ${CMAKE_CURRENT_LIST_DIR}/process_name.cpp
@@ -36,4 +37,11 @@ if(TCPTABLE_HAVE_BPF)
     DEPENDS ${CMAKE_CURRENT_LIST_DIR}/bpf/tcp_iter.h)
   list(APPEND tcptable_platform_bpf_skeletons tcptable_bpf_tcp_iter_skel)
   set(tcptable_platform_backends "${tcptable_platform_backends} bpf")
+endif()
+
+# Owner pids from the kernel in one pass (iter/task_file); owner_pids.cpp falls back to /proc.
+if(TCPTABLE_HAVE_BPF)
+  tcptable_bpf_skeleton(NAME task_sockets SOURCE ${CMAKE_CURRENT_LIST_DIR}/bpf/task_sockets.bpf.c)
+  list(APPEND tcptable_platform_sources ${CMAKE_CURRENT_LIST_DIR}/bpf/bpf_owner_pids.cpp)
+  list(APPEND tcptable_platform_bpf_skeletons tcptable_bpf_task_sockets_skel)
 endif()

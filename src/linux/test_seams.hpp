@@ -24,6 +24,8 @@ extern std::atomic<int> probed_default;
 extern std::atomic<void (*)()> after_netns_discovery;
 // netns_all.cpp: how many namespaces are read at once (0: the default; 1: one at a time).
 extern std::atomic<int> netns_read_workers;
+// owner_pids.cpp: owner pids never take the BPF iterator (the /proc path, as unprivileged).
+extern std::atomic<bool> owner_bpf_disabled;
 }  // namespace seam_state
 
 namespace test_seams {
@@ -53,6 +55,9 @@ void set_netns_read_workers(int workers) noexcept;
 // Gives destroy subscriptions opened from now on a receive buffer of this many bytes (0: the
 // default), so that a burst overflows it (ENOBUFS).
 void set_destroy_receive_buffer(int bytes) noexcept;
+
+// Makes owner pids skip the BPF iterator and take the /proc path (scan or cache).
+void set_owner_bpf_disabled(bool disabled) noexcept;
 
 }  // namespace test_seams
 }  // namespace tcptable::inline v0_1::detail

@@ -26,6 +26,8 @@ std::error_code platform_snapshot(const snapshot_options& options, tcp_table& ou
                 // GetExtendedTcpTable puts the owning pid on every row when owners are asked.
                 backend_rows rows{out.mutable_rows()};
                 if (auto ec = iphlpapi_snapshot(options, rows, info)) return ec;
+                // snapshot_options::owner_cache is ignored: the table itself gives owners.
+                if (options.owner_pids) out.owner_source = owner_method::platform;
                 if (!rows.states_filtered) keep_states(rows.rows, options.states);
                 // Per row, after filtering; absent figures never fail the snapshot.
                 if (options.metrics)
@@ -79,7 +81,9 @@ std::error_code platform_udp_snapshot(const snapshot_options& options, udp_table
                                       error_info& info) noexcept {
     return guarded(info, [&] {
         if (auto ec = linux_only_options(options, info)) return ec;
-        return iphlpapi_udp_snapshot(options, out, info);
+        if (auto ec = iphlpapi_udp_snapshot(options, out, info)) return ec;
+        if (options.owner_pids) out.owner_source = owner_method::platform;
+        return std::error_code{};
     });
 }
 

@@ -33,4 +33,8 @@ void set_destroy_receive_buffer(int bytes) noexcept {
     seam_state::destroy_receive_buffer.store(bytes, std::memory_order_relaxed);
 }
 
+void set_owner_bpf_disabled(bool disabled) noexcept {
+    seam_state::owner_bpf_disabled.store(disabled, std::memory_order_relaxed);
+}
+
 }  // namespace tcptable::inline v0_1::detail::test_seams
