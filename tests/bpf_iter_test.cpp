@@ -31,6 +31,7 @@
 #include "support/child_process.hpp"
 #include "support/netns_helpers.hpp"
 #include "support/private_netns.hpp"
+#include "support/shared_executable.hpp"
 
 namespace tcptable {
 namespace {
@@ -79,63 +80,12 @@ std::string bpf_unavailable() {
     return ec.message() + ": " + info.to_string();
 }
 
-int tcp_socket(int family) { return ::socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0); }
-
-// A listener on `addr` (127.0.0.1, ::1, or :: accepting IPv4-mapped peers); port out.
+// A listener for the big table: a deep backlog.
 int listen_on(int family, const void* addr, std::uint16_t& port, int backlog = 4096,
               int defer_accept = 0) {
-    int s = tcp_socket(family);
-    if (s < 0) return -1;
-    sockaddr_storage ss{};
-    socklen_t len;
-    if (family == AF_INET6) {
-        auto* a = reinterpret_cast<sockaddr_in6*>(&ss);
-        a->sin6_family = AF_INET6;
-        std::memcpy(&a->sin6_addr, addr, 16);
-        len = sizeof *a;
-        int off = 0;
-        ::setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off);
-    } else {
-        auto* a = reinterpret_cast<sockaddr_in*>(&ss);
-        a->sin_family = AF_INET;
-        std::memcpy(&a->sin_addr, addr, 4);
-        len = sizeof *a;
-    }
-    if (defer_accept)
-        ::setsockopt(s, IPPROTO_TCP, TCP_DEFER_ACCEPT, &defer_accept, sizeof defer_accept);
-    if (::bind(s, reinterpret_cast<sockaddr*>(&ss), len) != 0 || ::listen(s, backlog) != 0 ||
-        ::getsockname(s, reinterpret_cast<sockaddr*>(&ss), &len) != 0) {
-        ::close(s);
-        return -1;
-    }
-    port = ntohs(family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port
-                                    : reinterpret_cast<sockaddr_in*>(&ss)->sin_port);
-    return s;
+    return testing::listen_at(family, addr, port, backlog, defer_accept);
 }
-
-int connect_to(int family, const void* addr, std::uint16_t port) {
-    int s = tcp_socket(family);
-    if (s < 0) return -1;
-    int rc;
-    if (family == AF_INET6) {
-        sockaddr_in6 a{};
-        a.sin6_family = AF_INET6;
-        std::memcpy(&a.sin6_addr, addr, 16);
-        a.sin6_port = htons(port);
-        rc = ::connect(s, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    } else {
-        sockaddr_in a{};
-        a.sin_family = AF_INET;
-        std::memcpy(&a.sin_addr, addr, 4);
-        a.sin_port = htons(port);
-        rc = ::connect(s, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    }
-    if (rc != 0) {
-        ::close(s);
-        return -1;
-    }
-    return s;
-}
+using testing::connect_at;
 
 const in_addr v4_loopback{htonl(INADDR_LOOPBACK)};
 const in6_addr v6_loopback = IN6ADDR_LOOPBACK_INIT;
@@ -173,9 +123,9 @@ std::string build_table(const table_plan& plan, std::vector<int>& fds) {
     // One connection of kind k (0: IPv4, 1: IPv6, 2: IPv4-mapped), accepted; both fds returned.
     auto pair = [&](int k, int& client, int& server) -> std::string {
         const int lfd = k == 0 ? l4 : k == 1 ? l6 : ldual;
-        client = k == 0   ? connect_to(AF_INET, &v4_loopback, p4)
-                 : k == 1 ? connect_to(AF_INET6, &v6_loopback, p6)
-                          : connect_to(AF_INET6, &mapped, pdual);
+        client = k == 0   ? connect_at(AF_INET, &v4_loopback, p4)
+                 : k == 1 ? connect_at(AF_INET6, &v6_loopback, p6)
+                          : connect_at(AF_INET6, &mapped, pdual);
         if (client < 0) return std::string("connect: ") + std::strerror(errno);
         server = ::accept4(lfd, nullptr, nullptr, SOCK_CLOEXEC);
         if (server < 0) return std::string("accept: ") + std::strerror(errno);
@@ -195,7 +145,7 @@ std::string build_table(const table_plan& plan, std::vector<int>& fds) {
         const int ln = keep(listen_on(AF_INET, &v4_loopback, pn));
         std::string err = ln < 0 ? "listen as nobody failed" : "";
         for (int i = 0; err.empty() && i < plan.other_uid; ++i) {
-            int c = keep(connect_to(AF_INET, &v4_loopback, pn));
+            int c = keep(connect_at(AF_INET, &v4_loopback, pn));
             int s = keep(::accept4(ln, nullptr, nullptr, SOCK_CLOEXEC));
             if (c < 0 || s < 0) err = "a connection as nobody failed";
         }
@@ -224,7 +174,7 @@ std::string build_table(const table_plan& plan, std::vector<int>& fds) {
                                              : static_cast<const void*>(&v6_loopback);
         if (keep(listen_on(family, addr, pd, 4096, 60)) < 0) return "listen (defer) failed";
         for (int i = 0; i < plan.syn_recv; ++i)
-            if (keep(connect_to(family, addr, pd)) < 0)
+            if (keep(connect_at(family, addr, pd)) < 0)
                 return std::string("connect (defer): ") + std::strerror(errno);
     }
     return "";
@@ -502,7 +452,9 @@ TEST_F(BpfIter, SameRowsAsNetlinkInANamespaceGivenByPath) {
 // the CLI exits 2 for --backend bpf. The cached programs are dropped first (they were
 // inherited from the parent, which is root).
 TEST_F(BpfIter, UnprivilegedIsNotSupportedAndAutomaticIsNetlink) {
-    TCPTABLE_EXPECT_CHILD(run_in_child([]() -> std::string {
+    const testing::shared_executable cli(TCPTABLE_CLI);
+    ASSERT_NE(cli.path(), "") << cli.error();
+    TCPTABLE_EXPECT_CHILD(run_in_child([&]() -> std::string {
         if (auto why = testing::enter_private_netns(); !why.empty()) return "SKIP: " + why;
         std::vector<int> fds;
         table_plan plan;
@@ -533,7 +485,7 @@ TEST_F(BpfIter, UnprivilegedIsNotSupportedAndAutomaticIsNetlink) {
         if (ec != errc::not_supported) return "bpf as nobody: " + ec.message();
         if (info.message.find("CAP_BPF") == std::string::npos)
             return "no reason given: " + info.message;
-        std::FILE* p = ::popen(TCPTABLE_CLI " --backend bpf 2>&1; echo \"rc=$?\"", "r");
+        std::FILE* p = ::popen((cli.path() + " --backend bpf 2>&1; echo \"rc=$?\"").c_str(), "r");
         if (!p) return "popen failed";
         std::string out;
         char buf[512];

@@ -27,6 +27,7 @@
 #include "linux/test_seams.hpp"
 #include "support/child_process.hpp"
 #include "support/netns_helpers.hpp"
+#include "support/shared_executable.hpp"
 
 namespace {
 
@@ -404,6 +405,8 @@ TEST(all_netns, unprivileged_user_gets_its_own_namespace_and_a_counted_warning) 
     named_netns a("priv-a"), b("priv-b");
     ASSERT_TRUE(a.ok() && b.ok());
     const std::string na = a.name(), nb = b.name();
+    const shared_executable cli(TCPTABLE_CLI);
+    ASSERT_NE(cli.path(), "") << cli.error();
     auto r = run_in_child([&]() -> std::string {
         // nobody: no capability, no access to /run/netns/* (mode 0) or others' processes.
         if (::setgroups(0, nullptr) != 0 || ::setgid(65534) != 0 || ::setuid(65534) != 0)
@@ -422,7 +425,7 @@ TEST(all_netns, unprivileged_user_gets_its_own_namespace_and_a_counted_warning) 
         for (const auto& ns : all.namespaces)
             if (ns.name == na || ns.name == nb) return "read a namespace nobody may not read";
         // The CLI: exit 0, the table, and one warning naming them.
-        std::string cmd = std::string(TCPTABLE_CLI) + " --all-netns 2>&1 >/dev/null";
+        std::string cmd = cli.path() + " --all-netns 2>&1 >/dev/null";
         FILE* p = ::popen(cmd.c_str(), "r");
         if (!p) return "popen failed";
         std::string err;
