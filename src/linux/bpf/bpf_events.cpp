@@ -19,13 +19,10 @@
 #include "../netns.hpp"
 #include "tcp_events.h"
 
-// The generated skeleton is C written for any compiler: not ours to warn about.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wpedantic"
-#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
-#pragma GCC diagnostic ignored "-Wshadow"
+#include "libbpf_support.hpp"
+TCPTABLE_SKELETON_BEGIN
 #include "tcp_events.skel.h"
-#pragma GCC diagnostic pop
+TCPTABLE_SKELETON_END
 
 namespace tcptable::inline v0_1::detail {
 namespace {
@@ -35,8 +32,6 @@ constexpr unsigned linux_syn_sent = 2, linux_syn_recv = 3, linux_established = 1
 // Pids of connect() calls (CLOSE -> SYN-SENT, in the caller's context) kept until the
 // connection is established or closed.
 constexpr std::size_t max_pending_connects = 1 << 16;
-
-int quiet_libbpf(enum libbpf_print_level, const char*, va_list) { return 0; }
 
 ip_address address_of(std::uint8_t family, const std::uint8_t* bytes, std::uint32_t ifindex) {
     if (family == AF_INET) {
@@ -61,8 +56,7 @@ class bpf_source final : public platform_event_source {
     }
 
     std::error_code open(std::uint32_t netns_inode, error_info& info) {
-        static std::once_flag quiet;
-        std::call_once(quiet, [] { libbpf_set_print(quiet_libbpf); });
+        silence_libbpf();
         skel_ = tcp_events_bpf::open();
         if (!skel_) return refused(info, "opening the BPF object", errno);
         skel_->rodata->target_netns = netns_inode;
@@ -112,7 +106,7 @@ class bpf_source final : public platform_event_source {
     static std::error_code refused(error_info& info, const char* what, int err) {
         info.message = std::string(what) + ": " + std::strerror(err);
         if (err == EPERM || err == EACCES) {
-            info.message += " (needs CAP_BPF and CAP_PERFMON, or root)";
+            info.message += std::string(" (") + bpf_privilege_needed + ")";
             return make_error_code(errc::not_supported);
         }
         return {err, std::system_category()};

@@ -30,13 +30,10 @@
 
 #include "tcp_iter.h"
 
-// The generated skeleton is C written for any compiler: not ours to warn about.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wpedantic"
-#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
-#pragma GCC diagnostic ignored "-Wshadow"
+#include "libbpf_support.hpp"
+TCPTABLE_SKELETON_BEGIN
 #include "tcp_iter.skel.h"
-#pragma GCC diagnostic pop
+TCPTABLE_SKELETON_END
 #endif
 
 namespace tcptable::inline v0_1::detail {
@@ -169,8 +166,6 @@ constexpr std::size_t chunk_rows = 1024;
 // Bounds the read loop: far more reads than any table needs (each returns a batch of rows).
 constexpr std::size_t max_reads = std::size_t(1) << 24;
 
-int quiet_libbpf(enum libbpf_print_level, const char*, va_list) { return 0; }
-
 // The read-only globals a program is loaded with: what makes two loaded programs differ.
 struct filter_key {
     std::array<std::uint8_t, TCPTABLE_ITER_STATE_SLOTS> row_state{};
@@ -209,15 +204,14 @@ struct loaded_iter {
 std::error_code refused(error_info& info, const char* what, int err) {
     info.message = std::string("bpf backend: ") + what + ": " + std::strerror(err);
     if (err == EPERM || err == EACCES)
-        info.message += " (it needs CAP_BPF and CAP_PERFMON, or root)";
+        info.message += std::string(" (it ") + bpf_privilege_needed + ")";
     else
         info.message += " (it needs Linux 5.9 or later with BTF and iter/tcp)";
     return make_error_code(errc::not_supported);
 }
 
 std::error_code load(const filter_key& key, std::shared_ptr<loaded_iter>& out, error_info& info) {
-    static std::once_flag quiet;
-    std::call_once(quiet, [] { libbpf_set_print(quiet_libbpf); });
+    silence_libbpf();
     if (::access("/sys/kernel/btf/vmlinux", R_OK) != 0) {
         info.message =
             "bpf backend: the kernel has no BTF (/sys/kernel/btf/vmlinux; CONFIG_DEBUG_INFO_BTF), "

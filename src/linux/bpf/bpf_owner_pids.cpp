@@ -16,18 +16,13 @@
 #include "../fd.hpp"
 #include "task_sockets.h"
 
-// The generated skeleton is C written for any compiler: not ours to warn about.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wpedantic"
-#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
-#pragma GCC diagnostic ignored "-Wshadow"
+#include "libbpf_support.hpp"
+TCPTABLE_SKELETON_BEGIN
 #include "task_sockets.skel.h"
-#pragma GCC diagnostic pop
+TCPTABLE_SKELETON_END
 
 namespace tcptable::inline v0_1::detail {
 namespace {
-
-int quiet_libbpf(enum libbpf_print_level, const char*, va_list) { return 0; }
 
 // The loaded program and its iterator link, or why loading failed, for one (process, euid).
 struct loaded_iterator {
@@ -53,8 +48,7 @@ int iterator_link_fd(int& err, std::string& reason) {
         loader = loaded_iterator{};
         loader.pid = pid;
         loader.euid = euid;
-        static std::once_flag quiet;
-        std::call_once(quiet, [] { libbpf_set_print(quiet_libbpf); });
+        silence_libbpf();
         task_sockets_bpf* skel = task_sockets_bpf::open();
         const char* what = "opening the BPF object";
         int e = skel ? 0 : errno;
@@ -66,7 +60,7 @@ int iterator_link_fd(int& err, std::string& reason) {
             loader.failed = e;
             loader.reason = std::string(what) + ": " + std::strerror(e);
             if (e == EPERM || e == EACCES)
-                loader.reason += " (needs CAP_BPF and CAP_PERFMON, or root)";
+                loader.reason += std::string(" (") + bpf_privilege_needed + ")";
         } else {
             loader.skel = skel;
         }
