@@ -291,6 +291,35 @@ TEST(owner_cache, a_process_that_exits_is_dropped) {
     }));
 }
 
+// One descriptor and one byte over a Unix socket (SCM_RIGHTS); `fd` is sent, -1 received.
+bool pass_fd(int over, int fd, int* received = nullptr) {
+    char byte = 'x';
+    iovec iov{&byte, 1};
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+    msghdr msg{};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    if (!received) {
+        cmsghdr* c = CMSG_FIRSTHDR(&msg);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(sizeof(int));
+        std::memcpy(CMSG_DATA(c), &fd, sizeof fd);
+        return ::sendmsg(over, &msg, 0) == 1;
+    }
+    if (::recvmsg(over, &msg, MSG_CMSG_CLOEXEC) != 1) return false;
+    cmsghdr* c = CMSG_FIRSTHDR(&msg);
+    if (!c || c->cmsg_type != SCM_RIGHTS) return false;
+    std::memcpy(received, CMSG_DATA(c), sizeof *received);
+    return true;
+}
+int receive_fd(int over) {
+    int fd = -1;
+    return pass_fd(over, -1, &fd) ? fd : -1;
+}
+
 // SCM_RIGHTS: a helper passes its socket to this process, then closes its copy and reuses the
 // fd number for a new socket before the next snapshot; the owner becomes the receiver.
 TEST(owner_cache, fd_passing_moves_the_owner) {
@@ -301,20 +330,7 @@ TEST(owner_cache, fd_passing_moves_the_owner) {
         helper h = helper::start([&](int cmd, int ack) {
             ::close(sp[0]);
             int s = listener_fd();
-            char byte = 'x';
-            iovec iov{&byte, 1};
-            alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-            msghdr msg{};
-            msg.msg_iov = &iov;
-            msg.msg_iovlen = 1;
-            msg.msg_control = control;
-            msg.msg_controllen = sizeof control;
-            cmsghdr* c = CMSG_FIRSTHDR(&msg);
-            c->cmsg_level = SOL_SOCKET;
-            c->cmsg_type = SCM_RIGHTS;
-            c->cmsg_len = CMSG_LEN(sizeof(int));
-            std::memcpy(CMSG_DATA(c), &s, sizeof s);
-            if (::sendmsg(sp[1], &msg, 0) != 1) return;
+            if (!pass_fd(sp[1], s)) return;
             put(ack);
             if (!get(cmd)) return;
             // Between two snapshots: closes its copy (the receiver's is the only one left) and
@@ -334,19 +350,8 @@ TEST(owner_cache, fd_passing_moves_the_owner) {
         });
         ::close(sp[1]);
         CHECK_OR_RETURN(get(h.ack), "helper did not send");
-        char byte;
-        iovec iov{&byte, 1};
-        alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-        msghdr msg{};
-        msg.msg_iov = &iov;
-        msg.msg_iovlen = 1;
-        msg.msg_control = control;
-        msg.msg_controllen = sizeof control;
-        CHECK_OR_RETURN(::recvmsg(sp[0], &msg, MSG_CMSG_CLOEXEC) == 1, "recvmsg");
-        cmsghdr* c = CMSG_FIRSTHDR(&msg);
-        CHECK_OR_RETURN(c && c->cmsg_type == SCM_RIGHTS, "no descriptor received");
-        int received;
-        std::memcpy(&received, CMSG_DATA(c), sizeof received);
+        const int received = receive_fd(sp[0]);
+        CHECK_OR_RETURN(received >= 0, "no descriptor received");
         const std::uint32_t ino = inode_of(received);
         const auto me = std::uint32_t(::getpid()), them = std::uint32_t(h.pid);
 

@@ -5,6 +5,7 @@
 
 #include <net/if.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -35,56 +36,71 @@ inline int bring_loopback_up() {
     return err;
 }
 
-// A plain listening socket on loopback (127.0.0.1 or ::1), ephemeral port. Returns the fd or -1.
-inline int loopback_listener(bool v6, std::uint16_t& port) {
-    int s = ::socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (s < 0) return -1;
-    sockaddr_storage ss{};
-    socklen_t len;
-    if (v6) {
+// The socket address of `addr` (4 or 16 network-order bytes, by family) and `port`; its length.
+inline socklen_t make_sockaddr(int family, const void* addr, std::uint16_t port,
+                               sockaddr_storage& ss) {
+    ss = {};
+    if (family == AF_INET6) {
         auto* a = reinterpret_cast<sockaddr_in6*>(&ss);
         a->sin6_family = AF_INET6;
-        a->sin6_addr = in6addr_loopback;
-        len = sizeof *a;
-    } else {
-        auto* a = reinterpret_cast<sockaddr_in*>(&ss);
-        a->sin_family = AF_INET;
-        a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        len = sizeof *a;
+        std::memcpy(&a->sin6_addr, addr, 16);
+        a->sin6_port = htons(port);
+        return sizeof *a;
     }
-    if (::bind(s, reinterpret_cast<sockaddr*>(&ss), len) != 0 || ::listen(s, 128) != 0 ||
+    auto* a = reinterpret_cast<sockaddr_in*>(&ss);
+    a->sin_family = AF_INET;
+    std::memcpy(&a->sin_addr, addr, 4);
+    a->sin_port = htons(port);
+    return sizeof *a;
+}
+
+// A listener on `addr` (an IPv6 one also accepts IPv4-mapped peers when it is ::), ephemeral
+// port, given `backlog` and TCP_DEFER_ACCEPT seconds (0: none); port out. The fd or -1.
+inline int listen_at(int family, const void* addr, std::uint16_t& port, int backlog = 128,
+                     int defer_accept = 0) {
+    int s = ::socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (s < 0) return -1;
+    sockaddr_storage ss;
+    socklen_t len = make_sockaddr(family, addr, 0, ss);
+    if (family == AF_INET6) {
+        int off = 0;
+        ::setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off);
+    }
+    if (defer_accept)
+        ::setsockopt(s, IPPROTO_TCP, TCP_DEFER_ACCEPT, &defer_accept, sizeof defer_accept);
+    if (::bind(s, reinterpret_cast<sockaddr*>(&ss), len) != 0 || ::listen(s, backlog) != 0 ||
         ::getsockname(s, reinterpret_cast<sockaddr*>(&ss), &len) != 0) {
         ::close(s);
         return -1;
     }
-    port = ntohs(v6 ? reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port
-                    : reinterpret_cast<sockaddr_in*>(&ss)->sin_port);
+    port = ntohs(family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port
+                                    : reinterpret_cast<sockaddr_in*>(&ss)->sin_port);
     return s;
 }
 
-// Connects to a loopback port; returns the fd or -1. Loopback connects complete at once.
-inline int loopback_connect(bool v6, std::uint16_t port) {
-    int s = ::socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+// Connects to `addr`:`port`; the fd or -1. Loopback connects complete at once.
+inline int connect_at(int family, const void* addr, std::uint16_t port) {
+    int s = ::socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (s < 0) return -1;
-    int rc;
-    if (v6) {
-        sockaddr_in6 a{};
-        a.sin6_family = AF_INET6;
-        a.sin6_addr = in6addr_loopback;
-        a.sin6_port = htons(port);
-        rc = ::connect(s, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    } else {
-        sockaddr_in a{};
-        a.sin_family = AF_INET;
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        a.sin_port = htons(port);
-        rc = ::connect(s, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    }
-    if (rc != 0) {
+    sockaddr_storage ss;
+    socklen_t len = make_sockaddr(family, addr, port, ss);
+    if (::connect(s, reinterpret_cast<sockaddr*>(&ss), len) != 0) {
         ::close(s);
         return -1;
     }
     return s;
+}
+
+// A plain listening socket on loopback (127.0.0.1 or ::1), ephemeral port. Returns the fd or -1.
+inline int loopback_listener(bool v6, std::uint16_t& port) {
+    const in_addr v4{htonl(INADDR_LOOPBACK)};
+    return v6 ? listen_at(AF_INET6, &in6addr_loopback, port) : listen_at(AF_INET, &v4, port);
+}
+
+// Connects to a loopback port; returns the fd or -1.
+inline int loopback_connect(bool v6, std::uint16_t port) {
+    const in_addr v4{htonl(INADDR_LOOPBACK)};
+    return v6 ? connect_at(AF_INET6, &in6addr_loopback, port) : connect_at(AF_INET, &v4, port);
 }
 
 // The inode of a socket, as the tables report it.
