@@ -240,7 +240,9 @@ def plot(default_backend, res, cmp, png):
         ("procfs_sorted", "snapshot() procfs, sorted"),
         ("netlink_sorted", "snapshot() netlink, sorted"),
         ("bpf_unsorted", "snapshot() bpf, unsorted"),
-        ("default_owner_pids", "snapshot() with owner pids"),
+        ("default_owner_pids", "snapshot() with owner pids (BPF iterator as root)"),
+        ("owner_pids_scan", "snapshot() with owner pids, /proc scan"),
+        ("owner_pids_cache_warm", "snapshot() with owner pids, warm owner_cache"),
     ]:
         pts = [(res[(name, s)]["rows"], res[(name, s)]["ms"]) for s in SIZES
                if (name, s) in res and "ms" in res[(name, s)]]
