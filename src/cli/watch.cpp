@@ -93,10 +93,11 @@ int watch(const snapshot_options& options, double seconds, bool json, double max
                 std::fprintf(stderr, "tcptable: %s%s%s%s\n",
                              w->source() == event_source::automatic ? "--events: " : "",
                              ec.message().c_str(), where.empty() ? "" : ": ", where.c_str());
-                // A source this system or build cannot give is a usage error.
-                rc = w->source() == event_source::automatic && to_std(ec) == errc::not_supported
-                         ? 2
-                         : 1;
+                // A source or an explicit --backend bpf this system or build cannot give is a
+                // usage error, as for one snapshot.
+                const bool unsupported_ask =
+                    w->source() == event_source::automatic || options.backend == backend_kind::bpf;
+                rc = unsupported_ask && to_std(ec) == errc::not_supported ? 2 : 1;
                 stop();
                 return;
             }
