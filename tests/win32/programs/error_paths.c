@@ -37,7 +37,14 @@ int main(void) {
     IN_ADDR a;
     WSADATA wsa;
 
-    if (WSAStartup(MAKEWORD(2, 2), &wsa) != 0) return 1;
+    /* Unbuffered, and a first line before any call: if the program dies part way, the lines
+     * it got to survive, and a run that printed nothing never started. */
+    setvbuf(stdout, NULL, _IONBF, 0);
+    puts("error_paths: started");
+    if (WSAStartup(MAKEWORD(2, 2), &wsa) != 0) {
+        puts("error_paths: WSAStartup(2.2) failed");
+        return 1;
+    }
     Report("GetTcpTable(NULL, NULL, TRUE)", GetTcpTable(NULL, NULL, TRUE));
     size = 0;
     Report("GetTcpTable(NULL, &0, TRUE)", GetTcpTable(NULL, &size, TRUE));
@@ -93,5 +100,6 @@ int main(void) {
     Report("WSAStartup(NULL)", (DWORD)WSAStartup(MAKEWORD(2, 2), NULL));
     Report("WSAStartup(0.0)", (DWORD)WSAStartup(MAKEWORD(0, 0), &wsa));
     WSACleanup();
+    puts("error_paths: done");
     return 0;
 }
