@@ -183,6 +183,19 @@ std::string json_text(const nlohmann::json& j, int indent) {
     return j.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
+namespace {
+
+// The TCP rows of the text table, flushed to `out` every 64 KiB; one name cache per print.
+void append_text_rows(std::FILE* out, fmt::memory_buffer& buf, std::span<const tcp_row> rows,
+                      bool show_pid, name_cache& names) {
+    for (const tcp_row& r : rows) {
+        append_text_row(buf, r, show_pid, names);
+        if (buf.size() > 64 * 1024) flush(out, buf);
+    }
+}
+
+}  // namespace
+
 void print_text(std::FILE* out, const tcp_table& table, const print_options& opts) {
     print_text(out, table, udp_table{}, opts);
 }
@@ -192,10 +205,7 @@ void print_text(std::FILE* out, const tcp_table& table, const udp_table& udp,
     fmt::memory_buffer buf;
     if (opts.header) append_text_header(buf, opts.show_pid);
     name_cache names;
-    for (const tcp_row& r : table) {
-        append_text_row(buf, r, opts.show_pid, names);
-        if (buf.size() > 64 * 1024) flush(out, buf);
-    }
+    append_text_rows(out, buf, table.rows(), opts.show_pid, names);
     // UDP has no state: the column stays empty, as netstat leaves it.
     for (const udp_row& r : udp) {
         buf.append(std::string_view(r.family() == ip_family::ipv4 ? "udp   " : "udp6  "));
@@ -220,10 +230,7 @@ void print_text_rows(std::FILE* out, std::span<const tcp_row> rows, const print_
     fmt::memory_buffer buf;
     if (opts.header) append_text_header(buf, opts.show_pid);
     name_cache names;
-    for (const tcp_row& r : rows) {
-        append_text_row(buf, r, opts.show_pid, names);
-        if (buf.size() > 64 * 1024) flush(out, buf);
-    }
+    append_text_rows(out, buf, rows, opts.show_pid, names);
     flush(out, buf);
 }
 

@@ -41,6 +41,11 @@ using row_batch_sink = std::function<bool(std::span<const tcp_row>)>;
 std::error_code platform_snapshot_each(const snapshot_options& options, const row_batch_sink& sink,
                                        error_info& info) noexcept;
 
+// platform_snapshot_each for a platform that cannot stream: platform_snapshot, then one call
+// of `sink` with the whole table.
+std::error_code snapshot_each_whole_table(const snapshot_options& options,
+                                          const row_batch_sink& sink, error_info& info) noexcept;
+
 // The UDP table, as platform_snapshot does for TCP: the rows of the requested families (any
 // order, converted at the edge), with owners when options.owner_pids is set. options.states is
 // all() (shared code checks). Same error and partial-row rules as platform_snapshot.

@@ -76,6 +76,16 @@ backend_kind default_backend() noexcept { return detail::platform_default_backen
 
 namespace detail {
 
+std::error_code snapshot_each_whole_table(const snapshot_options& options,
+                                          const row_batch_sink& sink, error_info& info) noexcept {
+    return guarded(info, [&] {
+        tcp_table table;
+        if (auto ec = platform_snapshot(options, table, info)) return ec;
+        sink(table.rows());
+        return std::error_code{};
+    });
+}
+
 void keep_states(std::vector<tcp_row>& rows, state_set states, std::size_t first,
                  std::vector<tcp_metrics>* metrics) {
     if (states.is_all()) return;

@@ -11,13 +11,7 @@ std::error_code platform_snapshot(const snapshot_options&, tcp_table&, error_inf
 
 std::error_code platform_snapshot_each(const snapshot_options& options, const row_batch_sink& sink,
                                        error_info& info) noexcept {
-    // No streaming read here: one batch, the whole table.
-    return guarded(info, [&] {
-        tcp_table table;
-        if (auto ec = platform_snapshot(options, table, info)) return ec;
-        sink(table.rows());
-        return std::error_code{};
-    });
+    return snapshot_each_whole_table(options, sink, info);  // no streaming read here
 }
 
 std::error_code platform_udp_snapshot(const snapshot_options&, udp_table&,
