@@ -6,7 +6,8 @@
 #   tsan: build-tsan with ThreadSanitizer, only the tests that run threads of their own: the
 #         Asio async_snapshot, watcher and diff tests, the event sources' (events_test), and
 #         snapshots sharing one owner cache (owner_cache_test), the watcher with owner pids
-#         (watcher_owner_test).
+#         (watcher_owner_test), and --all-netns reading namespaces on several threads
+#         (netns_all_test's parallel readers).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 which="${1:-all}"
@@ -30,7 +31,8 @@ if [[ "$which" == tsan || "$which" == all ]]; then
     -DCMAKE_CXX_FLAGS=-Wno-tsan -DTCPTABLE_SANITIZE=thread -DTCPTABLE_BUILD_BENCH=OFF -DTCPTABLE_BUILD_CLI=OFF \
     -DTCPTABLE_BUILD_EXAMPLES=OFF -DTCPTABLE_INSTALL=OFF
   cmake --build build-tsan -j"$jobs" --target asio_test diff_test events_test owner_cache_test \
-    watcher_owner_test
+    watcher_owner_test netns_all_test
   TSAN_OPTIONS="${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}" \
-    ctest --test-dir build-tsan --output-on-failure -j"$jobs" -R 'async_snapshot|watcher|diff_tables|events\.|owner_cache\.threads|owner_bpf\.threads'
+    ctest --test-dir build-tsan --output-on-failure -j"$jobs" \
+      -R 'async_snapshot|watcher|diff_tables|events\.|owner_cache\.threads|owner_bpf\.threads|all_netns\.reading_namespaces_at_once'
 fi
