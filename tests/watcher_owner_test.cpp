@@ -19,6 +19,7 @@
 #include <string>
 #include <tcptable/asio.hpp>
 #include <tcptable/owner_cache.hpp>
+#include <utility>
 #include <vector>
 
 #include "linux/test_seams.hpp"
@@ -38,20 +39,27 @@ std::string row_text(const tcp_event& e) {
            std::to_string(e.row.pid) + " count " + std::to_string(int(e.row.owner_count));
 }
 
-// A process holding one socket (at descriptor 100) and nothing else of ours, until `hold`
-// reaches end of file; it says it is ready on `ready` once every other descriptor is closed.
-// Only system calls after fork: the watcher's threads are not in the child.
+// A process holding one socket and nothing else of ours, until `hold` reaches end of file; it
+// says it is ready on `ready` once every other descriptor is closed. Only system calls after
+// fork: the watcher's threads are not in the child.
 pid_t spawn_holder(int socket_fd, int hold_read, int ready_write) {
     const pid_t pid = ::fork();
     if (pid != 0) return pid;
     ::alarm(90);  // bounded, whatever the parent does
-    if (::dup2(socket_fd, 100) < 0 || ::dup2(hold_read, 101) < 0 || ::dup2(ready_write, 102) < 0)
-        ::_exit(3);
-    ::close_range(3, 99, 0);
-    ::close_range(103, ~0U, 0);
+    // Close everything from 3 up but the three descriptors kept (the gaps between them).
+    int keep[3] = {socket_fd, hold_read, ready_write};
+    for (int i = 0; i < 3; ++i)
+        for (int j = i + 1; j < 3; ++j)
+            if (keep[j] < keep[i]) std::swap(keep[i], keep[j]);
+    unsigned from = 3;
+    for (int k : keep) {
+        if (unsigned(k) > from) ::close_range(from, unsigned(k) - 1, 0);
+        from = unsigned(k) + 1;
+    }
+    ::close_range(from, ~0U, 0);
     char b = 'r';
-    if (::write(102, &b, 1) != 1) ::_exit(4);
-    while (::read(101, &b, 1) > 0) {
+    if (::write(ready_write, &b, 1) != 1) ::_exit(4);
+    while (::read(hold_read, &b, 1) > 0) {
     }
     ::_exit(0);
 }
@@ -98,11 +106,6 @@ std::string watch_owners(bool bpf_permitted) {
                 int hold[2], rdy[2];
                 if (::pipe2(hold, O_CLOEXEC) != 0 || ::pipe2(rdy, O_CLOEXEC) != 0) {
                     failure = "pipe2 failed";
-                    w->cancel();
-                    return;
-                }
-                if (c->server.native_handle() >= 100 || hold[0] >= 100 || rdy[1] >= 100) {
-                    failure = "descriptors above 99 before the hand-over";
                     w->cancel();
                     return;
                 }
