@@ -821,6 +821,11 @@ int main(int argc, char** argv) {
     benchmark::Initialize(&argc, argv);
     if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
     register_all();
+    // Owner pids in a long-lived process: the BPF iterator loaded before any timing, where it
+    // may be (a process's first owner read of a small system takes the /proc scan instead;
+    // bench/compare.sh's `tcptable -p` measures that one-shot case).
+    benchmark::AddCustomContext(
+        "tcptable_owner_bpf", tcptable::detail::owner_bpf_available() ? "loaded" : "not permitted");
     benchmark::AddCustomContext("tcptable_default_backend",
                                 std::string(tcptable::to_string(tcptable::default_backend())));
     benchmark::RunSpecifiedBenchmarks();

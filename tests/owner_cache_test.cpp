@@ -644,5 +644,59 @@ TEST(owner_bpf, gives_the_scans_result) {
         /*bpf=*/true));
 }
 
+// Which path a process's owner reads take: a first read of a small system the /proc scan (a
+// one-shot `tcptable -p` does not pay the iterator's load), the second read the iterator; with
+// many open files on the system (here: the threshold at 0), the iterator from the first read.
+// Each case a fresh process, so nothing is loaded or counted before it.
+TEST(owner_bpf, a_first_read_of_a_small_system_takes_the_scan) {
+    TCPTABLE_EXPECT_CHILD(in_private_netns(
+        []() -> std::string {
+            int l = listener_fd();
+            CHECK_OR_RETURN(l >= 0, "listener");
+            const auto self = std::uint32_t(::getpid());
+            // The listener's owner: this process (the lowest pid; a forked child shares it).
+            auto read_owners = [&](owner_method& method, int count = 1) -> std::string {
+                snapshot_options o;
+                o.owner_pids = true;
+                std::error_code ec;
+                tcp_table t = snapshot(o, ec);
+                if (ec) return "snapshot: " + ec.message();
+                method = t.owner_source;
+                return expect_owner(t.release(), inode_of(l), self, count);
+            };
+            struct reset {
+                ~reset() {
+                    d::test_seams::set_owner_bpf_first_read_files(
+                        d::seam_state::owner_bpf_first_read_files_default);
+                }
+            } r;
+            d::test_seams::set_owner_bpf_first_read_files(~std::uint64_t(0));  // "small"
+            owner_method first = owner_method::none, second = owner_method::none;
+            RETURN_IF(read_owners(first));
+            RETURN_IF(read_owners(second));
+            const bool permitted = d::owner_bpf_available();  // loads, after the two reads
+            CHECK_OR_RETURN(first == owner_method::proc_scan,
+                            "first read: " + std::string(to_string(first)));
+            CHECK_OR_RETURN(
+                second == (permitted ? owner_method::bpf_iterator : owner_method::proc_scan),
+                "second read: " + std::string(to_string(second)));
+            // A fresh process on a "large" system: the iterator at once, where permitted.
+            child_result large = run_in_child([&]() -> std::string {
+                d::test_seams::set_owner_bpf_first_read_files(0);
+                owner_method m = owner_method::none;
+                RETURN_IF(read_owners(m, 2));
+                CHECK_OR_RETURN(
+                    m == (permitted ? owner_method::bpf_iterator : owner_method::proc_scan),
+                    "first read, many files: " + std::string(to_string(m)));
+                return "";
+            });
+            CHECK_OR_RETURN(large.ok, large.message);
+            return permitted ? ""
+                             : "SKIP: the BPF iterator is not permitted here (the scan "
+                               "answered every read, as it should)";
+        },
+        /*bpf=*/true));
+}
+
 }  // namespace
 }  // namespace tcptable::testing

@@ -46,7 +46,8 @@ struct snapshot_options {
     // namespace (procfs backend), or a directory of captured files holding net/tcp, net/tcp6.
     std::string proc_root = "/proc";
     // Fill tcp_row::pid (and owner_count): Linux from a BPF iter/task_file pass where it is
-    // permitted, else from the processes' descriptors under /proc; tcp_table::owner_source
+    // permitted and worth its load (a process's second owner read on, or a system with many
+    // open files), else from the processes' descriptors under /proc; tcp_table::owner_source
     // says which (docs/DESIGN.md, "Owner attribution").
     bool owner_pids = false;
     // With owner_pids, on the /proc path: a cache shared by repeated snapshots, so each

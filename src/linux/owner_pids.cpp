@@ -25,7 +25,8 @@ namespace tcptable::inline v0_1::detail {
 
 namespace seam_state {
 std::atomic<bool> owner_bpf_disabled{false};
-}
+std::atomic<std::uint64_t> owner_bpf_first_read_files{owner_bpf_first_read_files_default};
+}  // namespace seam_state
 
 namespace {
 
@@ -59,10 +60,38 @@ bool proc_shows_init_pids() noexcept {
 }
 
 #if TCPTABLE_HAVE_BPF
+// The process (by pid: a forked child starts over) whose owner read came through here last.
+std::atomic<pid_t> owner_reader{0};
+
+// Open files on the system: the first field of /proc/sys/fs/file-nr (allocated file handles),
+// what the /proc scan's cost follows; 0 when unreadable.
+std::uint64_t open_files() {
+    unique_fd fd(::open("/proc/sys/fs/file-nr", O_RDONLY | O_CLOEXEC));
+    if (!fd) return 0;
+    char buf[64];
+    ssize_t n = ::read(fd.get(), buf, sizeof buf - 1);
+    if (n <= 0) return 0;
+    const char* end = buf;
+    while (end < buf + n && *end >= '0' && *end <= '9') ++end;
+    return parse_u32(buf, end);
+}
+
+// Whether the iterator is worth taking for this read: it is loaded already, or this process
+// read owners before (a watcher, an exporter: the load pays for itself), or the system has so
+// many open files that the scan would cost more than a load (~18 ms here, ~4 000 readlinks).
+// A one-shot read of a small system takes the scan, as the TCP backend's automatic does.
+bool bpf_owner_worth_it() {
+    if (bpf_task_sockets_loaded()) return true;
+    const pid_t self = ::getpid();
+    if (owner_reader.exchange(self, std::memory_order_relaxed) == self) return true;
+    return open_files() >= seam_state::owner_bpf_first_read_files.load(std::memory_order_relaxed);
+}
+
 // The BPF path: true when it answered (rows filled), false to fall back to /proc.
 bool bpf_owner_pids(std::vector<tcp_row>& rows, owner_scan_result& result) {
     if (seam_state::owner_bpf_disabled.load(std::memory_order_relaxed)) return false;
     if (!proc_shows_init_pids()) return false;
+    if (!bpf_owner_worth_it()) return false;
     std::vector<task_socket> records;
     error_info ignored;
     if (bpf_task_sockets(records, ignored)) return false;  // not permitted here: /proc

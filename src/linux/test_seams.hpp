@@ -5,6 +5,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstdint>
 
 namespace tcptable::inline v0_1::detail {
 
@@ -26,6 +27,10 @@ extern std::atomic<void (*)()> after_netns_discovery;
 extern std::atomic<int> netns_read_workers;
 // owner_pids.cpp: owner pids never take the BPF iterator (the /proc path, as unprivileged).
 extern std::atomic<bool> owner_bpf_disabled;
+// owner_pids.cpp: a process's first owner read takes the BPF iterator (not loaded yet) only
+// with at least this many open files on the system (/proc/sys/fs/file-nr); below, the scan.
+inline constexpr std::uint64_t owner_bpf_first_read_files_default = 4096;
+extern std::atomic<std::uint64_t> owner_bpf_first_read_files;
 }  // namespace seam_state
 
 namespace test_seams {
@@ -58,6 +63,10 @@ void set_destroy_receive_buffer(int bytes) noexcept;
 
 // Makes owner pids skip the BPF iterator and take the /proc path (scan or cache).
 void set_owner_bpf_disabled(bool disabled) noexcept;
+
+// The open-file count from which a first owner read loads the BPF iterator (0: always; the
+// default: owner_bpf_first_read_files_default).
+void set_owner_bpf_first_read_files(std::uint64_t files) noexcept;
 
 }  // namespace test_seams
 }  // namespace tcptable::inline v0_1::detail

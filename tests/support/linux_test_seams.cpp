@@ -37,4 +37,8 @@ void set_owner_bpf_disabled(bool disabled) noexcept {
     seam_state::owner_bpf_disabled.store(disabled, std::memory_order_relaxed);
 }
 
+void set_owner_bpf_first_read_files(std::uint64_t files) noexcept {
+    seam_state::owner_bpf_first_read_files.store(files, std::memory_order_relaxed);
+}
+
 }  // namespace tcptable::inline v0_1::detail::test_seams

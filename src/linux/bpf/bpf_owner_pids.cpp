@@ -75,6 +75,11 @@ int iterator_link_fd(int& err, std::string& reason) {
 
 }  // namespace
 
+bool bpf_task_sockets_loaded() noexcept {
+    std::lock_guard lock(loader_mutex);
+    return loader.skel && loader.pid == ::getpid() && loader.euid == ::geteuid();
+}
+
 std::error_code bpf_task_sockets(std::vector<task_socket>& out, error_info& info) noexcept {
     return guarded(info, [&]() -> std::error_code {
         unique_fd iter;

@@ -21,4 +21,7 @@ struct task_socket {
 // without iter/task_file), with the reason in info; that answer is remembered too.
 std::error_code bpf_task_sockets(std::vector<task_socket>& out, error_info& info) noexcept;
 
+// Whether this process (and euid) has the program loaded already, so a pass costs no load.
+bool bpf_task_sockets_loaded() noexcept;
+
 }  // namespace tcptable::inline v0_1::detail
