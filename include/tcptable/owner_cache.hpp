@@ -4,8 +4,9 @@
 // every snapshot given it resolves only what changed since the last one.
 //
 // Linux, /proc path only (when the BPF iterator is not permitted, or not loaded yet at a
-// process's first owner read; see docs/DESIGN.md, "Owner attribution"): the cache keeps, per process, its /proc/<pid>/fd directory open and the socket
-// inode behind each descriptor number. A snapshot asks each process's descriptor count (one
+// process's first owner read; see docs/DESIGN.md, "Owner attribution"): the cache keeps, per
+// process, its /proc/<pid>/fd directory open and the socket inode behind each descriptor
+// number. A snapshot asks each process's descriptor count (one
 // fstat), lists the descriptors of those whose count changed, and reads the link of new
 // descriptor numbers only, plus the few that may have been reused; processes that exited, and
 // descriptors that vanished, are dropped. Its result is the full scan's, except for the one
