@@ -3,17 +3,15 @@
 // -p`, a program taking many snapshots): pass one object in snapshot_options::owner_cache and
 // every snapshot given it resolves only what changed since the last one.
 //
-// Linux, /proc path only (when the BPF iterator is not permitted, or not loaded yet at a
-// process's first owner read; see docs/DESIGN.md, "Owner attribution"): the cache keeps, per
-// process, its /proc/<pid>/fd directory open and the socket inode behind each descriptor
-// number. A snapshot asks each process's descriptor count (one
-// fstat), lists the descriptors of those whose count changed, and reads the link of new
-// descriptor numbers only, plus the few that may have been reused; processes that exited, and
-// descriptors that vanished, are dropped. Its result is the full scan's, except for the one
-// race documented in DESIGN.md (a descriptor number reused between two snapshots while its old
-// socket stays in the table with no other visible holder), which a full pass every
-// `full_pass_every` snapshots bounds. It holds up to min(4096, RLIMIT_NOFILE / 8) directories
-// open.
+// Linux, /proc path only (when the BPF iterator is not permitted, or not loaded yet at a process's
+// first owner read; see docs/DESIGN.md, "Owner attribution"): the cache keeps, per process, its
+// /proc/<pid>/fd directory open and the socket inode behind each descriptor number. A snapshot asks
+// each process's descriptor count (one fstat), lists the descriptors of those whose count changed,
+// and reads the link of new descriptor numbers only, plus the few that may have been reused;
+// processes that exited, and descriptors that vanished, are dropped. Its result is the full scan's,
+// except for the one race documented in DESIGN.md (a descriptor number reused between two snapshots
+// while its old socket stays in the table with no other visible holder), which a full pass every
+// `full_pass_every` snapshots bounds. It holds up to min(4096, RLIMIT_NOFILE / 8) directories open.
 //
 // Windows: GetExtendedTcpTable reports the owner pid itself; the cache is accepted and
 // ignored, as on platforms without owner pids.
